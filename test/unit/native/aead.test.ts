@@ -100,6 +100,19 @@ test('every transform round-trips several lengths between two ends keyed alike',
   }
 });
 
+test('the message may be a view into a larger buffer (offsets are relative to the view)', () => {
+  const { sender, receiver } = pair({ encr: ENCR.AES_GCM_12, keyBits: 192, integ: INTEG.NONE });
+  const plaintext = crypto.randomBytes(50);
+  const backing = Buffer.alloc(300, 0xee);
+  const view = backing.subarray(100, 100 + AAD_LENGTH + 8 + plaintext.length + 12);
+  plaintext.copy(view, AAD_LENGTH + 8);
+  assert.equal(sender.seal(view, AAD_LENGTH, plaintext.length), view.length);
+  assert.ok(backing.subarray(0, 100).every((b) => b === 0xee) && backing.subarray(100 + view.length).every((b) => b === 0xee));
+  const copy = new Uint8Array(view); // a fresh Uint8Array, not a Buffer
+  assert.equal(receiver.open(copy, AAD_LENGTH, copy.length), plaintext.length);
+  assert.deepEqual(Buffer.from(copy.subarray(AAD_LENGTH + 8, AAD_LENGTH + 8 + plaintext.length)), plaintext);
+});
+
 test('a flipped bit in the AAD, IV, ciphertext or ICV makes open return -1', () => {
   for (const t of allTransforms()) {
     const { sender, receiver } = pair(t);
