@@ -422,28 +422,14 @@ void ThrowStatus(Napi::Env env, PrfStatus status, const std::string& what) {
 }
 
 std::string TooLong(uint32_t id, size_t length) {
-  return "prf+ output of " + std::to_string(length) + " bytes exceeds 255 blocks of " +
-         std::to_string(PrfOutputLength(id)) + " (" + std::to_string(PrfPlusMaxLength(id)) + " bytes)";
+  return "exceeds the prf+ limit of 255 blocks of " + std::to_string(PrfOutputLength(id)) + " bytes (" +
+         std::to_string(PrfPlusMaxLength(id)) + " bytes): " + std::to_string(length) + " bytes asked";
 }
 
-// prfCompute(id, key, data): Buffer. For PRF outputs that are public (the AUTH payload).
-Napi::Value PrfComputeJs(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  uint32_t id = 0;
-  ByteSpan key, data;
-  if (!GetPrfId(env, info[0], &id) || !GetSpan(env, info[1], "key", &key) || !GetSpan(env, info[2], "data", &data))
-    return env.Null();
-  uint8_t out[kMaxPrfOutput];
-  PrfStatus status = PrfCompute(id, key, &data, 1, out);
-  if (status != PrfStatus::kOk) {
-    ThrowStatus(env, status, "prf: the key must not be empty");
-    return env.Null();
-  }
-  return CopyToBuffer(env, out, PrfOutputLength(id));
-}
-
+// prfCompute(id, key, data): Buffer, for PRF outputs that are public (the AUTH payload);
 // prfComputeSecret(id, key, data): SecretBytes.
-Napi::Value PrfComputeSecretJs(const Napi::CallbackInfo& info) {
+template <bool kSecret>
+Napi::Value PrfComputeJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uint32_t id = 0;
   ByteSpan key, data;
@@ -455,7 +441,8 @@ Napi::Value PrfComputeSecretJs(const Napi::CallbackInfo& info) {
     ThrowStatus(env, status, "prf: the key must not be empty");
     return env.Null();
   }
-  return SecretBytes::NewInstance(env, std::move(out));
+  if (kSecret) return SecretBytes::NewInstance(env, std::move(out));
+  return CopyToBuffer(env, out.data(), out.size());
 }
 
 // prfPlus(id, key, seed, length): SecretBytes.
@@ -468,7 +455,7 @@ Napi::Value PrfPlusJs(const Napi::CallbackInfo& info) {
       !GetSize(env, info[3], "length", &length))
     return env.Null();
   if (length > PrfPlusMaxLength(id)) {
-    ThrowError(env, "ERR_IPSEC_BAD_LENGTH", TooLong(id, length));
+    ThrowError(env, "ERR_IPSEC_BAD_LENGTH", "prf+ output " + TooLong(id, length));
     return env.Null();
   }
   SecureBuffer out(length);
@@ -531,12 +518,12 @@ Napi::Value DeriveIkeKeysJs(const Napi::CallbackInfo& info) {
     return env.Null();
   const size_t prf_len = PrfOutputLength(id);
   const size_t limit = PrfPlusMaxLength(id);
-  if (integ > limit || encr > limit || 3 * prf_len + 2 * integ + 2 * encr > limit) {
-    ThrowError(env, "ERR_IPSEC_BAD_LENGTH", TooLong(id, 3 * prf_len + 2 * (integ < limit ? integ : limit) +
-                                                            2 * (encr < limit ? encr : limit)));
+  // Both lengths are checked alone first so the sum cannot overflow.
+  const size_t total = integ > limit || encr > limit ? limit + 1 : 3 * prf_len + 2 * integ + 2 * encr;
+  if (total > limit) {
+    ThrowError(env, "ERR_IPSEC_BAD_LENGTH", "IKE SA keys: 3 PRF keys + 2 x integ + 2 x encr " + TooLong(id, total));
     return env.Null();
   }
-  const size_t total = 3 * prf_len + 2 * integ + 2 * encr;
   SecureBuffer keymat;
   PrfStatus status = IkeKeymat(id, skeyseed, ni, nr, spi_i, spi_r, total, &keymat);
   if (status != PrfStatus::kOk) {
@@ -571,7 +558,7 @@ Napi::Value ChildKeymatJs(const Napi::CallbackInfo& info) {
   const bool pfs = info.Length() > 5 && !info[5].IsUndefined();
   if (pfs && !GetSpan(env, info[5], "gir", &gir)) return env.Null();
   if (length > PrfPlusMaxLength(id)) {
-    ThrowError(env, "ERR_IPSEC_BAD_LENGTH", TooLong(id, length));
+    ThrowError(env, "ERR_IPSEC_BAD_LENGTH", "prf+ output " + TooLong(id, length));
     return env.Null();
   }
   SecureBuffer out;
@@ -598,8 +585,8 @@ void InitPrf(Napi::Env env, Napi::Object exports) {
     lengths.Set(std::to_string(id), Napi::Number::New(env, static_cast<double>(PrfOutputLength(id))));
   }
   exports.Set("prfOutputLengths", lengths);
-  exports.Set("prfCompute", Napi::Function::New(env, PrfComputeJs, "prfCompute"));
-  exports.Set("prfComputeSecret", Napi::Function::New(env, PrfComputeSecretJs, "prfComputeSecret"));
+  exports.Set("prfCompute", Napi::Function::New(env, PrfComputeJs<false>, "prfCompute"));
+  exports.Set("prfComputeSecret", Napi::Function::New(env, PrfComputeJs<true>, "prfComputeSecret"));
   exports.Set("prfPlus", Napi::Function::New(env, PrfPlusJs, "prfPlus"));
   exports.Set("prfSkeyseed", Napi::Function::New(env, SkeyseedJs, "prfSkeyseed"));
   exports.Set("prfRekeySkeyseed", Napi::Function::New(env, RekeySkeyseedJs, "prfRekeySkeyseed"));
