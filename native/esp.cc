@@ -155,12 +155,12 @@ bool EspSa::Init(const EspConfig& c, std::string* error) {
   if (!aead_) {
     size_t keyLength = 0;
     const char* digest = IntegDigest(c.integ, &keyLength, &icvLength_);
-    integKey_ = SecureBuffer(c.integKey, c.integKeyLength);
     macAlg_ = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
     mac_ = macAlg_ ? EVP_MAC_CTX_new(macAlg_) : nullptr;
     OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest), 0),
                            OSSL_PARAM_construct_end()};
-    if (!mac_ || EVP_MAC_init(mac_, integKey_.data(), integKey_.size(), params) != 1) {
+    // The MAC context keeps its own (cleansed on free) copy of the key; we keep none.
+    if (!mac_ || EVP_MAC_init(mac_, c.integKey, c.integKeyLength, params) != 1) {
       return *error = "cannot set up HMAC " + std::string(digest) + ": " + LastOpenSslError(), false;
     }
   }
@@ -182,7 +182,6 @@ void EspSa::Wipe() {
   mac_ = nullptr;
   macAlg_ = nullptr;
   salt_.Wipe();
-  integKey_.Wipe();
   wiped_ = true;
 }
 
@@ -220,6 +219,14 @@ bool EspSa::Mac(const uint8_t* data, size_t length, uint32_t seqHigh, uint8_t* i
   std::memcpy(icv, full, icvLength_);
   OPENSSL_cleanse(full, sizeof full);
   return true;
+}
+
+// RFC 4106 §5 / RFC 7634 §2.1: SPI ‖ seq (32 bits), or SPI ‖ ESN high ‖ low with ESN.
+size_t EspSa::Aad(uint64_t seq, uint8_t* aad) const {
+  Put32(aad, spi_);
+  if (!esn_) return Put32(aad + 4, static_cast<uint32_t>(seq)), 8;
+  Put64(aad + 4, seq);
+  return 12;
 }
 
 // RFC 4106 / 7634: nonce = salt ‖ explicit IV; the key was set once, only the nonce changes.
@@ -267,14 +274,7 @@ EspStatus EspSa::Seal(uint8_t* buf, size_t bufLength, size_t payloadOffset, size
   if (aead_) {
     Put64(esp + 8, seq);  // the sequence number is the IV: unique per key (RFC 4106 §3.1)
     uint8_t aad[12];
-    size_t aadLength = 8;
-    Put32(aad, spi_);
-    if (esn_) {
-      Put64(aad + 4, seq);
-      aadLength = 12;
-    } else {
-      Put32(aad + 4, static_cast<uint32_t>(seq));
-    }
+    const size_t aadLength = Aad(seq, aad);
     if (!AeadCrypt(true, aad, aadLength, esp + 8, text, textLength, icv)) return EspStatus::kCrypto;
   } else {
     if (cipher_) {
@@ -320,14 +320,7 @@ EspStatus EspSa::Open(uint8_t* buf, size_t bufLength, size_t offset, size_t leng
 
   if (aead_) {
     uint8_t aad[12];
-    size_t aadLength = 8;
-    Put32(aad, spi_);
-    if (esn_) {
-      Put64(aad + 4, seq);
-      aadLength = 12;
-    } else {
-      Put32(aad + 4, static_cast<uint32_t>(seq));
-    }
+    const size_t aadLength = Aad(seq, aad);
     if (!AeadCrypt(false, aad, aadLength, esp + 8, text, textLength, icv)) {
       // Do not hand back unauthenticated plaintext: the caller's buffer had ciphertext, keep it opaque.
       OPENSSL_cleanse(text, textLength);

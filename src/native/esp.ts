@@ -61,7 +61,11 @@ export interface EspSa {
    * once the sequence numbers are used up (rekey).
    */
   seal(buf: Uint8Array, payloadOffset: number, payloadLength: number, nextHeader: number): { offset: number; length: number };
-  /** Verifies and decrypts in place the ESP packet at buf[offset, +length) (starting with the SPI). */
+  /**
+   * Verifies and decrypts in place the ESP packet at buf[offset, +length) (starting with the SPI). The replay
+   * check comes before the ICV, the window moves only after it verified. On an AEAD 'auth' drop the
+   * ciphertext bytes are zeroed (no unauthenticated plaintext is left in the buffer).
+   */
   open(buf: Uint8Array, offset: number, length: number): EspOpenResult;
   counters(): EspCounters;
   /** Frees the OpenSSL contexts and wipes the keys; later seal/open throw ERR_IPSEC_SA_WIPED. */
