@@ -47,7 +47,8 @@ export class Reader {
   /** A copy, so parsed values never alias a buffer that is later decrypted or reused. */
   bytes(n: number, what: string): Uint8Array {
     this.need(n, what);
-    const out = this.buf.slice(this.pos, this.pos + n);
+    // new Uint8Array(view) copies; Buffer#slice would not (it returns a view of the same memory).
+    const out = new Uint8Array(this.buf.subarray(this.pos, this.pos + n));
     this.pos += n;
     return out;
   }
@@ -135,7 +136,7 @@ export class Writer {
   }
 
   finish(): Uint8Array {
-    return this.buf.slice(0, this.length);
+    return new Uint8Array(this.buf.subarray(0, this.length));
   }
 }
 

@@ -76,7 +76,7 @@ export function openLayout(buf: Uint8Array, ivOffset: number, totalLength: numbe
   const start = ivOffset + ivLength;
   const padLength = buf[start + n - 1]!;
   if (padLength + 1 > n) throw new IkeParseError('invalid-syntax', `pad length ${padLength} in ${n} octets`, start + n - 1);
-  return buf.slice(start, start + n - 1 - padLength);
+  return new Uint8Array(buf.subarray(start, start + n - 1 - padLength)); // a copy, even of a Buffer
 }
 
 /**
