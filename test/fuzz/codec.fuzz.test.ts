@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import {
   buildEncryptedMessage, fragmentMessage, FragmentReassembler, IkeParseError, openEncryptedMessage, parseMessage, serializeMessage,
 } from '../../src/ikev2/codec';
+import { hex, loadVectors } from '../helpers/vectors';
 import { gcmCipher, cbcHmacCipher } from '../unit/ikev2/codec/fake-sk-cipher';
 import { sampleHeader, samplePayloads } from '../unit/ikev2/codec/samples';
 
@@ -81,6 +82,8 @@ function acceptable(fn: () => void, input: Uint8Array): void {
 test('parseMessage: only success or IkeParseError; what parses re-serializes to the same values', () => {
   const seeds = [serializeMessage({ header: sampleHeader, payloads: samplePayloads() })];
   for (const p of samplePayloads()) seeds.push(serializeMessage({ header: sampleHeader, payloads: [p] }));
+  // A real message too: strongSwan's IKE_SA_INIT request.
+  for (const v of loadVectors<{ message: string }>('ikev2-strongswan-ike-sa-init.json').vectors) seeds.push(new Uint8Array(hex(v.message)));
   const next = rng(SEED);
   let parsed = 0;
   for (const seed of seeds) {
