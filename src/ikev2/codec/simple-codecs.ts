@@ -20,7 +20,8 @@ export const keCodec: PayloadCodec<KePayload> = {
   parse(r, _t, critical) {
     const group = r.u16('DH group');
     r.skip(2, 'KE reserved');
-    return { type: 34, critical, group, data: nonEmpty(r.rest(), 'key exchange data', r.pos) };
+    const at = r.pos;
+    return { type: 34, critical, group, data: nonEmpty(r.rest(), 'key exchange data', at) };
   },
   write(w, p) {
     w.u16(p.group, 'DH group');
@@ -51,7 +52,8 @@ export const certCodec: PayloadCodec<CertPayload> = {
   minBody: 1,
   parse(r, _t, critical) {
     const encoding = r.u8('cert encoding');
-    return { type: 37, critical, encoding, data: nonEmpty(r.rest(), 'certificate data', r.pos) };
+    const at = r.pos;
+    return { type: 37, critical, encoding, data: nonEmpty(r.rest(), 'certificate data', at) };
   },
   write(w, p) {
     w.u8(p.encoding, 'cert encoding');
@@ -76,7 +78,8 @@ export const authCodec: PayloadCodec<AuthPayload> = {
   parse(r, _t, critical) {
     const method = r.u8('auth method');
     r.skip(3, 'AUTH reserved');
-    return { type: 39, critical, method, data: nonEmpty(r.rest(), 'authentication data', r.pos) };
+    const at = r.pos;
+    return { type: 39, critical, method, data: nonEmpty(r.rest(), 'authentication data', at) };
   },
   write(w, p) {
     w.u8(p.method, 'auth method');
