@@ -83,7 +83,8 @@ export class FragmentReassembler {
     const plain = openLayout(datagram, encryptedAt + SKF_HEADER_LENGTH, datagram.length, this.cipher);
 
     if (p === undefined || total > p.total) {
-      // A larger total means the sender re-fragmented for a smaller PMTU (§2.6): start over with this one.
+      // §2.6: a larger Total Fragments (the sender re-fragmented for a smaller PMTU) means "discard all
+      // received fragments and start the reassembly process over with just the received IKE Fragment".
       this.pending.delete(messageId);
       while (this.pending.size >= this.maxMessages) this.pending.delete(this.pending.keys().next().value as number);
       p = { total, exchangeType: header.exchangeType, firstInnerType: PayloadType.NONE, parts: new Map(), bytes: 0 };
