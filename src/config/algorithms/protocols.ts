@@ -3,7 +3,7 @@
 import type { ProposalProtocolName } from './errors';
 import { aeadNoneProblem, ProposalDraft, typeName } from './proposal';
 import {
-  Algorithm, AlgorithmKind, DhAlgorithm, EncryptAlgorithm, findAlgorithm, IntegAlgorithm, KNOWN_UNIMPLEMENTED, PrfAlgorithm,
+  Algorithm, AlgorithmKind, DhAlgorithm, EncryptAlgorithm, findAlgorithm, FIPS_DISABLED_KNOWN, IntegAlgorithm, KNOWN_UNIMPLEMENTED, PrfAlgorithm,
 } from './table';
 
 export type IkeVersion = 1 | 2;
@@ -100,6 +100,7 @@ export function algorithmProblem(spec: ProtocolSpec, policy: ParserPolicy, alg: 
   // The IKE SA needs an in-process implementation; ESP/AH are the kernel's, except their DH.
   const implemented = spec.name === 'IKE' || alg.kind === 'dh' ? alg.ike : true;
   if (!implemented) return `${what} is not supported`;
+  if (policy.fips && !alg.fips) return `${what} is not valid`;
   return null;
 }
 
@@ -115,7 +116,9 @@ export function lookupAlgorithm(spec: ProtocolSpec, policy: ParserPolicy, kind: 
   if (alg !== undefined && policy.fips && !alg.fips) alg = undefined;
   const what = `${spec.name} ${typeName(kind)} algorithm '${print}'`;
   if (alg === undefined) {
-    const known = KNOWN_UNIMPLEMENTED[kind][spec.name === 'IKE' ? 'ike' : 'child'].includes(name.toLowerCase());
+    const group = spec.name === 'IKE' ? 'ike' : 'child';
+    const lower = name.toLowerCase();
+    const known = KNOWN_UNIMPLEMENTED[kind][group].includes(lower) || (policy.fips && FIPS_DISABLED_KNOWN[kind][group].includes(lower));
     return { error: `${what} ${known ? 'is not supported' : 'is not recognized'}` };
   }
   const problem = algorithmProblem(spec, policy, alg, print);

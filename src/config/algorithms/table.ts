@@ -71,7 +71,7 @@ export const ENCRYPT_ALGORITHMS: readonly EncryptAlgorithm[] = [
   enc('AES_CCM_12', 15, ['aes_ccm_b'], { keys: AES_KEYS, def: 128, aead: true, v1: v1(false, true), ike: false, fips: true }),
   enc('AES_CCM_8', 14, ['aes_ccm_a'], { keys: AES_KEYS, def: 128, aead: true, v1: v1(false, true), ike: false, fips: true }),
   enc('3DES_CBC', 3, ['3des'], { keys: [], def: 192, v1: v1(true, true), ike: true, fips: true }),
-  enc('CAMELLIA_CTR', 24, [], { keys: AES_KEYS, def: 128, v1: v1(false, true), ike: false, fips: false }),
+  enc('CAMELLIA_CTR', 24, [], { keys: AES_KEYS, def: 128, v1: v1(true, true), ike: false, fips: false }),
   enc('CAMELLIA_CBC', 23, ['camellia'], { keys: AES_KEYS, def: 128, v1: v1(true, true), ike: true, fips: false }),
   enc('AES_GCM_16', 20, ['aes_gcm', 'aes_gcm_c'], { keys: AES_KEYS, def: 128, aead: true, v1: v1(false, true), ike: true, fips: true }),
   enc('AES_GCM_12', 19, ['aes_gcm_b'], { keys: AES_KEYS, def: 128, aead: true, v1: v1(false, true), ike: true, fips: true }),
@@ -156,6 +156,23 @@ export const KNOWN_UNIMPLEMENTED: Readonly<Record<AlgorithmKind, { ike: readonly
     ike: ['modp768', 'modp1024', 'dh22', 'dh23', 'dh24', 'ecp_192', 'ecp_224', 'curve448'],
     child: ['modp768', 'modp1024', 'dh22', 'dh23', 'dh24', 'ecp_192', 'ecp_224', 'curve448'],
   },
+};
+
+/**
+ * In FIPS mode the non-FIPS algorithms are unregistered; these of their names are still registry
+ * names, so they too give "is not supported" (the others "is not recognized").
+ */
+export const FIPS_DISABLED_KNOWN: Readonly<Record<AlgorithmKind, { ike: readonly string[]; child: readonly string[] }>> = {
+  encrypt: {
+    ike: ['camellia_ctr', 'camellia_cbc', 'null', 'chacha20_poly1305'],
+    child: ['camellia_ctr', 'camellia_cbc', 'camellia', 'null', 'chacha20_poly1305'],
+  },
+  prf: { ike: ['hmac_md5', 'md5', 'aes128_xcbc'], child: [] },
+  integ: {
+    ike: ['hmac_md5_96', 'hmac_md5', 'hmac_sha2_256_truncbug', 'aes_xcbc_96', 'aes_xcbc'],
+    child: ['hmac_md5_96', 'hmac_md5', 'hmac_sha2_256_truncbug', 'aes_xcbc_96', 'aes_xcbc'],
+  },
+  dh: { ike: ['modp1536', 'curve25519'], child: ['modp1536', 'curve25519'] },
 };
 
 export const ALGORITHMS: Readonly<Record<AlgorithmKind, readonly Algorithm[]>> = {
