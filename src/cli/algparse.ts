@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import {
   AlgorithmError, formatProposal, IkeVersion, parseProposals, ProposalOptions, ProposalProtocolName,
 } from '../config/algorithms';
+import { algorithmListing } from '../config/algorithms/listing';
 
 const USAGE = `Usage:
 
@@ -25,7 +26,8 @@ Options:
     -pfs | -pfs=yes | -pfs=no: PFS (perfect forward secrecy), default: no
     -fips | -fips=yes | -fips=no: only FIPS-approved algorithms, default: no
     -p1 | -p2: the simple (IKEv1) or the IKEv2 parser, default: the IKE version's
-    -v | --verbose, --debug, --ignore: accepted for compatibility; no effect
+    -v | --verbose: list the algorithm table on stderr
+    --debug, --ignore: accepted for compatibility; no effect
 
 Examples:
 
@@ -43,6 +45,7 @@ interface Settings {
   parser: 0 | 1 | 2;
   pfs: boolean;
   fips: boolean;
+  verbose: boolean;
 }
 
 const PROTOCOLS: readonly { name: string; protocol: ProposalProtocolName }[] = [
@@ -88,7 +91,11 @@ function runOne(s: Settings, io: Io, protocol: ProposalProtocolName, name: strin
 
 /** Runs algparse over raw arguments; returns the exit status. Exported for tests. */
 export function algparse(argv: readonly string[], io: Io): number {
-  const s: Settings = { version: 2, parser: 0, pfs: false, fips: false };
+  if (argv.length === 0) {
+    io.err(USAGE);
+    return 1;
+  }
+  const s: Settings = { version: 2, parser: 0, pfs: false, fips: false, verbose: false };
   let i = 0;
   for (; i < argv.length && argv[i].startsWith('-'); i++) {
     const opt = argv[i].replace(/^-+/, '');
@@ -103,16 +110,15 @@ export function algparse(argv: readonly string[], io: Io): number {
     else if (opt === 'pfs=no' || opt === 'pfs=off') s.pfs = false;
     else if (opt === 'fips' || opt === 'fips=yes' || opt === 'fips=on') s.fips = true;
     else if (opt === 'fips=no' || opt === 'fips=off') s.fips = false;
-    else if (opt === 'v' || opt === 'verbose' || opt === 'debug' || opt === 'ignore') continue;
+    else if (opt === 'v' || opt === 'verbose') s.verbose = true;
+    else if (opt === 'debug' || opt === 'ignore') continue;
     else {
       io.err(`unknown option: ${argv[i]}\n`);
       return EXIT_BAD_OPTION;
     }
   }
-  if (i === argv.length) {
-    io.err(USAGE);
-    return 1;
-  }
+  // -v: the algorithm table first, and Libreswan's closing leak-check line last.
+  if (s.verbose) io.err(algorithmListing(s.fips).map((line) => `algparse: ${line}\n`).join(''));
   let ok = true;
   for (const arg of argv.slice(i)) {
     const eq = arg.indexOf('=');
@@ -126,6 +132,7 @@ export function algparse(argv: readonly string[], io: Io): number {
       for (const p of PROTOCOLS) ok = runOne(s, io, p.protocol, p.name, arg) && ok;
     }
   }
+  if (s.verbose) io.err('algparse: leak detective found no leaks\n');
   return ok ? 0 : 1;
 }
 

@@ -124,6 +124,9 @@ export function caseGroups(): CaseGroup[] {
     { name: 'v1-p2', options: ['-v1', '-p2'], args: small },
     { name: 'v2-fips', options: ['-fips'], args: [...matrix, ...MALFORMED] },
     { name: 'v1-fips', options: ['-v1', '-fips'], args: small },
+    { name: 'verbose', options: ['-v'], args: ['ike=aes', 'esp=aes-sha1-dh19', 'ah=foo'] },
+    { name: 'verbose-fips', options: ['-v', '-fips'], args: ['ike', 'esp=aes-sha1+sha1'] },
+    { name: 'options-only', options: ['-v1', '-pfs'], args: [] },
     { name: 'no-protocol', options: [], args: ['aes', 'sha1', 'aes-sha1', 'aes_gcm', '3des-md5-dh5', 'foo', ''] },
   ];
 }

@@ -45,7 +45,20 @@ test('ipsec algparse: unknown option (124), unknown protocol (1), no argument (u
   const none = runIpsec(['algparse']);
   assert.equal(none.status, 1);
   assert.match(none.stderr, /^Usage:/);
+  const optionsOnly = runIpsec(['algparse', '-v1']);
+  assert.equal(optionsOnly.status, 0);
+  assert.equal(optionsOnly.stdout + optionsOnly.stderr, '');
   const help = runIpsec(['algparse', '-h']);
   assert.equal(help.status, 0);
   assert.match(help.stderr, /-v1 \| -ikev1/);
+});
+
+test('ipsec algparse -v lists the algorithm table on stderr, as Libreswan does', () => {
+  const r = runIpsec(['algparse', '-v', 'ah=sha1']);
+  assert.equal(r.status, 0);
+  const lines = r.stderr.split('\n');
+  assert.equal(lines[0], 'algparse: Encryption algorithms:');
+  assert.ok(lines.includes('algparse:   AES_CBC            {256,192,*128} IKEv1: IKE ESP     IKEv2: IKE ESP     FIPS NSS(CBC)     aes'));
+  assert.ok(lines.includes('algparse:   DH19                              IKEv1: IKE         IKEv2: IKE ESP AH  FIPS NSS(ECP)     ecp_256, ecp256'));
+  assert.equal(lines.at(-2), 'algparse: leak detective found no leaks');
 });
