@@ -112,6 +112,10 @@ export function algparse(argv: readonly string[], io: Io): number {
     else if (opt === 'fips=no' || opt === 'fips=off') s.fips = false;
     else if (opt === 'v' || opt === 'verbose') s.verbose = true;
     else if (opt === 'debug' || opt === 'ignore') continue;
+    else if (opt === 'tp' || opt === 'ta' || opt === 't') {
+      io.err(`algparse: ${argv[i]}: Libreswan's built-in self-test is not provided; test/tools/compare-algparse.ts compares against Libreswan instead\n`);
+      return 1;
+    }
     else {
       io.err(`unknown option: ${argv[i]}\n`);
       return EXIT_BAD_OPTION;

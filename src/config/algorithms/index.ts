@@ -8,7 +8,7 @@ import { AH_PROTOCOL, ESP_PROTOCOL, IKE_PROTOCOL, IkeVersion, ParserPolicy, Prot
 export { AlgorithmError } from './errors';
 export type { ProposalProtocolName } from './errors';
 export type { EncryptChoice, Proposal } from './proposal';
-export { formatProposal } from './proposal';
+export { formatProposal, offeredKeyLengths } from './proposal';
 export type { IkeVersion } from './protocols';
 export * from './table';
 

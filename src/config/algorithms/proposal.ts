@@ -17,6 +17,18 @@ export interface Proposal {
   readonly dh: readonly DhAlgorithm[];
 }
 
+/**
+ * The key lengths an IKEv2 proposal offers for one encryption choice: the one given, or, when none
+ * was given, the largest and then the default (AES: 256, 128), as Libreswan emits them. Algorithms
+ * without a key length attribute (3DES, ChaCha20-Poly1305, NULL) give [].
+ */
+export function offeredKeyLengths(choice: EncryptChoice): number[] {
+  if (choice.alg.keyLengths.length === 0) return [];
+  if (choice.keyLength !== 0) return [choice.keyLength];
+  const max = Math.max(...choice.alg.keyLengths);
+  return max === choice.alg.defaultKeyLength ? [max] : [max, choice.alg.defaultKeyLength];
+}
+
 /** The mutable form used while parsing. */
 export interface ProposalDraft {
   protocol: ProposalProtocolName;

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 
 import {
   AlgorithmError, findAlgorithm, formatProposal, IKEV2_DEFAULT_AH_PROPOSALS, IKEV2_DEFAULT_ESP_PROPOSALS,
-  IKEV2_DEFAULT_IKE_PROPOSALS, parseAhProposals, parseEspProposals, parseIkeProposals, ProposalOptions,
+  IKEV2_DEFAULT_IKE_PROPOSALS, offeredKeyLengths, parseAhProposals, parseEspProposals, parseIkeProposals, ProposalOptions,
 } from '../../../src/config/algorithms';
 
 const fmt = (ps: readonly { protocol: string }[]): string[] => ps.map((p) => formatProposal(p as Parameters<typeof formatProposal>[0]));
@@ -37,6 +37,15 @@ test('key lengths: given in any of the three spellings, or left at 0 (all length
   for (const s of ['aes128', 'aes_128', 'aes-128']) assert.equal(parseIkeProposals(s)[0].encrypt[0].keyLength, 128, s);
   assert.equal(parseIkeProposals('aes')[0].encrypt[0].keyLength, 0);
   assert.equal(parseEspProposals('aes_gcm_16_256')[0].encrypt[0].keyLength, 256);
+});
+
+test('key lengths offered in IKEv2: the given one, else largest then default; none for 3DES/ChaCha20', () => {
+  const lens = (s: string): number[][] => parseIkeProposals(s)[0].encrypt.map(offeredKeyLengths);
+  assert.deepEqual(lens('aes+camellia'), [[256, 128], [256, 128]]);
+  assert.deepEqual(lens('aes_gcm_16'), [[256, 128]]);
+  assert.deepEqual(lens('aes192+aes_256'), [[192], [256]]);
+  assert.deepEqual(lens('3des'), [[]]);
+  assert.deepEqual(lens('chacha20_poly1305'), [[]]);
 });
 
 test('IKEv2 defaults when ike=/esp=/ah= are absent', () => {
