@@ -121,7 +121,9 @@ export class SecretsDb {
 
   /** The XAUTH password for a user name (entries indexed by @username). */
   findXauth(username: string): SecretMatch | null {
-    return this.asMatch(this.best('xauth', parseId(`@${username}`), null, false));
+    // Built directly: a user name is an FQDN-type ID whatever characters it holds.
+    const user = IkeId.create('fqdn', username, Buffer.from(username, 'latin1'), null);
+    return this.asMatch(this.best('xauth', user, null, false));
   }
 
   /** A static PPK by its PPK_ID. */

@@ -80,4 +80,6 @@ test('XAUTH and PSK entries do not answer for each other', async () => {
   assert.equal(d.findPsk(parseId('@alice'), parseId('@bob')), null);
   assert.equal(d.findXauth('alice')?.secret.reveal().toString(), 'xauth-pw');
   assert.equal(d.findXauth('bob'), null);
+  assert.equal(d.findXauth('ALICE')?.line, 1); // FQDN-type IDs compare without case
+  assert.equal(d.findXauth('cn=x, o=y'), null); // an odd user name is just a name
 });
