@@ -112,7 +112,7 @@ void MakeTemplate(const DhGroup& g, GroupTemplate* t) {
 }
 
 const GroupTemplate& Template(const DhGroup& g) {
-  size_t index = static_cast<size_t>(&g - kGroups);
+  size_t index = static_cast<size_t>(&g - kGroups);  // (GroupIndex, declared below)
   std::call_once(g_template_once[index], MakeTemplate, std::cref(g), &g_templates[index]);
   return g_templates[index];
 }
@@ -125,6 +125,24 @@ struct PkeyDeleter {
 };
 using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
+
+// Per-thread reusable objects: OpenSSL looks algorithms up by name (scanning its name map) each time a
+// context or key object is made, which costs a noticeable share of an X25519 or P-256 operation.
+// A keygen context can generate many keys; a peer key object is refilled with each peer's public value.
+// Freed when the thread exits (helper threads at setHelperThreads/teardown, the main thread at exit).
+struct ThreadCache {
+  EVP_PKEY_CTX* keygen[kGroupCount] = {};
+  EVP_PKEY* peer[kGroupCount] = {};
+  ~ThreadCache() {
+    for (size_t i = 0; i < kGroupCount; i++) {
+      EVP_PKEY_CTX_free(keygen[i]);
+      EVP_PKEY_free(peer[i]);
+    }
+  }
+};
+thread_local ThreadCache t_cache;
+
+size_t GroupIndex(const DhGroup& g) { return static_cast<size_t>(&g - kGroups); }
 
 }  // namespace
 
@@ -168,11 +186,18 @@ DhStatus DhPrivateKey::LoadPublicValue() {
 DhStatus DhPrivateKey::Generate(const DhGroup& g, std::shared_ptr<DhPrivateKey>* out) {
   const GroupTemplate& t = Template(g);
   if (!t.status.ok()) return t.status;
-  PkeyCtxPtr ctx(t.params ? EVP_PKEY_CTX_new_from_pkey(nullptr, t.params, nullptr)
-                          : EVP_PKEY_CTX_new_from_name(nullptr, g.openssl_name, nullptr));
+  EVP_PKEY_CTX*& ctx = t_cache.keygen[GroupIndex(g)];
+  if (ctx == nullptr) {
+    ctx = t.params ? EVP_PKEY_CTX_new_from_pkey(nullptr, t.params, nullptr)
+                   : EVP_PKEY_CTX_new_from_name(nullptr, g.openssl_name, nullptr);
+    if (ctx != nullptr && EVP_PKEY_keygen_init(ctx) <= 0) {
+      EVP_PKEY_CTX_free(ctx);
+      ctx = nullptr;
+    }
+    if (ctx == nullptr) return Fail(DhError::kOpenSsl, g, "cannot start key generation");
+  }
   EVP_PKEY* pkey = nullptr;
-  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) <= 0 || EVP_PKEY_keygen(ctx.get(), &pkey) <= 0)
-    return Fail(DhError::kOpenSsl, g, "key generation failed");
+  if (EVP_PKEY_keygen(ctx, &pkey) <= 0) return Fail(DhError::kOpenSsl, g, "key generation failed");
   std::shared_ptr<DhPrivateKey> key(new DhPrivateKey(&g, pkey));
   DhStatus s = key->LoadPublicValue();
   if (s.ok()) *out = std::move(key);
@@ -241,22 +266,29 @@ static bool ModpPeerInRange(const uint8_t* y, size_t size, const std::vector<uin
   return std::memcmp(y, p_minus_1.data(), size) < 0;  // equal-length big-endian: numeric order
 }
 
-static PkeyPtr PeerKey(const DhGroup& g, const GroupTemplate& t, const uint8_t* peer, size_t size) {
-  if (g.kind == DhKind::kEcx)
-    return PkeyPtr(EVP_PKEY_new_raw_public_key_ex(nullptr, g.openssl_name, nullptr, peer, size));
-  PkeyPtr key(EVP_PKEY_dup(t.params));
-  if (!key) return key;
-  int ok;
+// The thread's peer key object for `g`, holding `peer`; nullptr if OpenSSL refuses the value. For ECP,
+// decoding the point checks that x, y < p and that the point is on the curve (and so not infinity).
+static EVP_PKEY* PeerKey(const DhGroup& g, const GroupTemplate& t, const uint8_t* peer, size_t size) {
+  uint8_t point[1 + 2 * 66];
+  const uint8_t* encoded = peer;
+  size_t encoded_size = size;
   if (g.kind == DhKind::kEcp) {
-    // Decoding the point checks that x, y < p and that the point is on the curve (and so not infinity).
-    uint8_t point[1 + 2 * 66];
-    point[0] = 0x04;
+    point[0] = 0x04;  // uncompressed
     std::memcpy(point + 1, peer, size);
-    ok = EVP_PKEY_set1_encoded_public_key(key.get(), point, size + 1);
-  } else {
-    ok = EVP_PKEY_set1_encoded_public_key(key.get(), peer, size);
+    encoded = point;
+    encoded_size = size + 1;
   }
-  if (ok <= 0) key.reset();
+  EVP_PKEY*& key = t_cache.peer[GroupIndex(g)];
+  if (key == nullptr) {
+    key = g.kind == DhKind::kEcx ? EVP_PKEY_new_raw_public_key_ex(nullptr, g.openssl_name, nullptr, peer, size)
+                                 : EVP_PKEY_dup(t.params);
+    if (key == nullptr) return nullptr;
+    if (g.kind == DhKind::kEcx) return key;
+  }
+  if (EVP_PKEY_set1_encoded_public_key(key, encoded, encoded_size) <= 0) {
+    EVP_PKEY_free(key);  // a refused value may leave it half-set: start afresh next time
+    key = nullptr;
+  }
   return key;
 }
 
@@ -269,8 +301,8 @@ DhStatus DhPrivateKey::ComputeShared(const uint8_t* peer, size_t size, SecureBuf
   if (!t.status.ok()) return t.status;
   if (g.kind == DhKind::kModp && !ModpPeerInRange(peer, size, t.p_minus_1))
     return Fail(DhError::kBadPeer, g, "peer public value is out of range (must be 1 < y < p-1)");
-  PkeyPtr peer_key = PeerKey(g, t, peer, size);
-  if (!peer_key) {
+  EVP_PKEY* peer_key = PeerKey(g, t, peer, size);
+  if (peer_key == nullptr) {
     if (g.kind == DhKind::kEcp) return Fail(DhError::kBadPeer, g, "peer public value is not a point on the curve");
     return Fail(DhError::kBadPeer, g, "peer public value is not acceptable");
   }
@@ -279,7 +311,7 @@ DhStatus DhPrivateKey::ComputeShared(const uint8_t* peer, size_t size, SecureBuf
   if (!ctx || EVP_PKEY_derive_init(ctx.get()) <= 0 ||
       (g.kind == DhKind::kModp && EVP_PKEY_CTX_set_dh_pad(ctx.get(), 1) <= 0))
     return Fail(DhError::kOpenSsl, g, "cannot start the key exchange");
-  if (EVP_PKEY_derive_set_peer_ex(ctx.get(), peer_key.get(), 0) <= 0)
+  if (EVP_PKEY_derive_set_peer_ex(ctx.get(), peer_key, 0) <= 0)
     return Fail(DhError::kBadPeer, g, "peer public value rejected");
   SecureBuffer secret(g.shared_length);
   size_t len = g.shared_length;

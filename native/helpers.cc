@@ -2,6 +2,7 @@
 
 #include <uv.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -14,6 +15,10 @@
 
 // More threads than this is a typo, not a configuration (and std::thread aborts when it cannot start one).
 static constexpr int kMaxHelpers = 256;
+// Completion batching (see HelperPool::Finish).
+static constexpr size_t kLowWater = 2;  // queued jobs per thread below which the JavaScript thread is woken
+static constexpr size_t kBatch = 32;
+static constexpr std::chrono::microseconds kMaxDelay(1000);
 
 int ResolveHelperCount(int requested, int cpus) {
   if (requested >= 0) return requested;
@@ -113,6 +118,7 @@ class HelperPool {
   }
   double completed() const { return completed_; }
   double failed() const { return failed_; }
+  double batches() const { return batches_; }
 
  private:
   void StartThreads() {
@@ -129,8 +135,11 @@ class HelperPool {
     cv_.notify_all();
     for (std::thread& t : threads_) t.join();
     threads_.clear();
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = false;
+    }
+    WakeIfHeld();
   }
 
   void WorkerLoop() {
@@ -148,14 +157,33 @@ class HelperPool {
     }
   }
 
-  // Any thread: hand a finished job to the JavaScript thread.
+  // Any thread: hand a finished job to the JavaScript thread. Waking that thread costs a context switch
+  // (on a small machine, a helper's time slice), so while the helpers still have queued work we let
+  // completions pile up a little: the wake-up comes when the queue runs low (the JavaScript thread must
+  // queue more), when a batch is full, or when the oldest completion has waited kMaxDelay. The last
+  // completion always sees a short queue, so nothing is left undelivered.
   void Finish(PendingJob* p) {
-    bool wake;
+    bool wake = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
       done_.push_back(p);
-      wake = !wake_pending_;
-      wake_pending_ = true;
+      std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now();
+      if (done_.size() == 1) oldest_done_ = now;
+      if (!wake_pending_ && (queue_.size() <= kLowWater * threads_.size() || done_.size() >= kBatch ||
+                             now - oldest_done_ >= kMaxDelay)) {
+        wake = true;
+        wake_pending_ = true;
+      }
+    }
+    if (wake) napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
+  }
+
+  // After threads stop with completions held back: deliver them.
+  void WakeIfHeld() {
+    bool wake = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!wake_pending_ && !done_.empty()) wake = wake_pending_ = true;
     }
     if (wake) napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
   }
@@ -174,6 +202,7 @@ class HelperPool {
       batch.swap(done_);
       wake_pending_ = false;
     }
+    if (!batch.empty()) batches_++;
     for (PendingJob* p : batch) {
       Napi::HandleScope scope(env);
       Settle(env, p);
@@ -207,6 +236,7 @@ class HelperPool {
   size_t inflight_ = 0;
   double completed_ = 0;
   double failed_ = 0;
+  double batches_ = 0;  // JavaScript-thread wake-ups that delivered completions
   // Shared with the helpers, under mu_.
   std::mutex mu_;
   std::condition_variable cv_;
@@ -214,6 +244,7 @@ class HelperPool {
   std::vector<PendingJob*> done_;
   bool wake_pending_ = false;
   bool stop_ = false;
+  std::chrono::steady_clock::time_point oldest_done_;
 };
 
 static int Cpus() { return static_cast<int>(uv_available_parallelism()); }
@@ -268,6 +299,7 @@ static Napi::Value HelperStats(const Napi::CallbackInfo& info) {
   stats.Set("queued", Napi::Number::New(env, pool ? static_cast<double>(pool->queued()) : 0));
   stats.Set("completed", Napi::Number::New(env, pool ? pool->completed() : 0));
   stats.Set("failed", Napi::Number::New(env, pool ? pool->failed() : 0));
+  stats.Set("batches", Napi::Number::New(env, pool ? pool->batches() : 0));
   return stats;
 }
 
