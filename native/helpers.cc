@@ -261,11 +261,14 @@ Napi::Value SubmitHelperJob(Napi::Env env, std::unique_ptr<HelperJob> job) {
 }
 
 Napi::Value RejectWithPendingException(Napi::Env env) {
-  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
+  // Clear the exception first: napi refuses to make a Promise while one is pending.
   Napi::Value error = env.IsExceptionPending() ? env.GetAndClearPendingException().Value()
                                                : Napi::Error::New(env, "unknown error").Value();
-  deferred.Reject(error);
-  return deferred.Promise();
+  napi_deferred deferred;
+  napi_value promise;
+  if (napi_create_promise(env, &deferred, &promise) != napi_ok) return Napi::Value();
+  napi_reject_deferred(env, deferred, error);
+  return Napi::Value(env, promise);
 }
 
 // setHelperThreads(n): n >= 0 threads, or -1 for the default; returns the number in use.
