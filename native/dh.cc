@@ -375,6 +375,7 @@ class DhKeyPair : public Napi::ObjectWrap<DhKeyPair> {
     Napi::Object obj = GetAddonData(env)->constructors[kKeyPairCtor].New({});
     if (obj.IsEmpty()) return obj;
     DhKeyPair* self = Unwrap(obj);
+    if (self == nullptr) return Napi::Value();  // the environment is going away
     self->group_id_ = key->group().id;
     self->public_ = key->public_value();
     self->key_ = std::move(key);

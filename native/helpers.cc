@@ -2,7 +2,9 @@
 
 #include <uv.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -48,8 +50,25 @@ class HelperPool {
     if (napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, this, CallJs, &tsfn_) !=
         napi_ok)
       return false;
+    napi_value probe;
+    if (napi_create_function(env, "probe", NAPI_AUTO_LENGTH, Probe, nullptr, &probe) != napi_ok ||
+        napi_create_reference(env, probe, 1, &probe_) != napi_ok)
+      return false;
     // Idle helpers must not keep the process alive: referenced only while jobs are in flight.
     return napi_unref_threadsafe_function(env, tsfn_) == napi_ok;
+  }
+
+  // process.exit() runs exit() without the env cleanup hooks, and OpenSSL's atexit cleanup would pull
+  // its tables from under a helper in the middle of a job: the exit handler joins the helpers first.
+  void StopForExit() {
+    if (threads_.empty()) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : threads_) t.join();
+    threads_.clear();
   }
 
   // Env teardown: stop the threads, drop whatever is left (their destructors wipe secrets).
@@ -205,10 +224,28 @@ class HelperPool {
     if (!batch.empty()) batches_++;
     for (PendingJob* p : batch) {
       Napi::HandleScope scope(env);
-      Settle(env, p);
+      if (CanRunJs(raw_env)) {
+        Settle(env, p);
+      } else {
+        delete p;  // a terminating worker: nobody is left to see the Promise
+      }
       inflight_--;
     }
     if (inflight_ == 0 && !batch.empty()) napi_unref_threadsafe_function(raw_env, tsfn_);
+  }
+
+  // A worker being terminated still runs this callback, but no longer runs JavaScript: making objects
+  // then half-fails (an ObjectWrap without its native half). Calling a no-op function tells us.
+  static napi_value Probe(napi_env, napi_callback_info) { return nullptr; }
+  bool CanRunJs(napi_env env) {
+    napi_value fn, recv, result;
+    if (probe_ == nullptr || napi_get_reference_value(env, probe_, &fn) != napi_ok || fn == nullptr ||
+        napi_get_undefined(env, &recv) != napi_ok)
+      return false;
+    if (napi_call_function(env, recv, fn, 0, nullptr, &result) == napi_ok) return true;
+    napi_value ignored;
+    napi_get_and_clear_last_exception(env, &ignored);
+    return false;
   }
 
   void Settle(Napi::Env env, PendingJob* p) {
@@ -230,6 +267,7 @@ class HelperPool {
   }
 
   napi_threadsafe_function tsfn_ = nullptr;
+  napi_ref probe_ = nullptr;  // freed with the environment's other references
   int target_;
   std::vector<std::thread> threads_;
   // JavaScript thread only.
@@ -246,6 +284,15 @@ class HelperPool {
   bool stop_ = false;
   std::chrono::steady_clock::time_point oldest_done_;
 };
+
+// Every live pool, for the exit handler; never freed, so that it outlives static destruction.
+static std::mutex* const g_pools_mu = new std::mutex;
+static std::vector<HelperPool*>* const g_pools = new std::vector<HelperPool*>;
+
+static void StopPoolsAtExit() {
+  std::lock_guard<std::mutex> lock(*g_pools_mu);
+  for (HelperPool* pool : *g_pools) pool->StopForExit();
+}
 
 static int Cpus() { return static_cast<int>(uv_available_parallelism()); }
 
@@ -309,6 +356,8 @@ static Napi::Value HelperStats(const Napi::CallbackInfo& info) {
 // Runs before the environment's instance data (AddonData) is freed; touches only the pool.
 static void CleanupPool(void* arg) {
   HelperPool* pool = static_cast<HelperPool*>(arg);
+  std::lock_guard<std::mutex> lock(*g_pools_mu);
+  g_pools->erase(std::find(g_pools->begin(), g_pools->end(), pool));
   pool->Shutdown();
   delete pool;
 }
@@ -322,6 +371,13 @@ void InitHelpers(Napi::Env env, Napi::Object exports) {
     return;
   }
   data->pool = pool;
+  {
+    std::lock_guard<std::mutex> lock(*g_pools_mu);
+    g_pools->push_back(pool);
+  }
+  // Registered after OpenSSL's own atexit cleanup (Node initialised OpenSSL first), so it runs before it.
+  static std::once_flag at_exit_once;
+  std::call_once(at_exit_once, [] { std::atexit(StopPoolsAtExit); });
   // Added after the threadsafe function, so it runs before Node closes that function (hooks run LIFO).
   napi_add_env_cleanup_hook(env, CleanupPool, pool);
   exports.Set("setHelperThreads", Napi::Function::New(env, SetHelperThreads, "setHelperThreads"));
