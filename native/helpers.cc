@@ -37,9 +37,9 @@ struct PendingJob {
 
 }  // namespace
 
-// One per Node environment. Threads start lazily on the first job; completions are handed back in
-// batches: a helper wakes the JavaScript thread only when the completed list goes from empty to
-// non-empty, and one wake-up settles every job completed meanwhile.
+// One per Node environment. Threads start lazily on the first job. Completions are handed back in
+// batches through one threadsafe function: one wake-up of the JavaScript thread settles every job
+// completed meanwhile (see Finish for when a helper wakes it).
 class HelperPool {
  public:
   explicit HelperPool(int threads) : target_(threads) {}
@@ -60,20 +60,11 @@ class HelperPool {
 
   // process.exit() runs exit() without the env cleanup hooks, and OpenSSL's atexit cleanup would pull
   // its tables from under a helper in the middle of a job: the exit handler joins the helpers first.
-  void StopForExit() {
-    if (threads_.empty()) return;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    for (std::thread& t : threads_) t.join();
-    threads_.clear();
-  }
+  void StopForExit() { JoinThreads(); }
 
   // Env teardown: stop the threads, drop whatever is left (their destructors wipe secrets).
   void Shutdown() {
-    StopThreads();
+    JoinThreads();
     for (PendingJob* p : queue_) delete p;
     queue_.clear();
     for (PendingJob* p : done_) delete p;
@@ -141,11 +132,16 @@ class HelperPool {
 
  private:
   void StartThreads() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      running_ = static_cast<size_t>(target_);
+    }
     threads_.reserve(static_cast<size_t>(target_));
     for (int i = 0; i < target_; i++) threads_.emplace_back(&HelperPool::WorkerLoop, this);
   }
 
-  void StopThreads() {
+  // Each thread finishes the job it is running, then exits; leaves stop_ set.
+  void JoinThreads() {
     if (threads_.empty()) return;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -154,6 +150,13 @@ class HelperPool {
     cv_.notify_all();
     for (std::thread& t : threads_) t.join();
     threads_.clear();
+    std::lock_guard<std::mutex> lock(mu_);
+    running_ = 0;
+  }
+
+  void StopThreads() {
+    if (threads_.empty()) return;
+    JoinThreads();
     {
       std::lock_guard<std::mutex> lock(mu_);
       stop_ = false;
@@ -188,7 +191,7 @@ class HelperPool {
       done_.push_back(p);
       std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now();
       if (done_.size() == 1) oldest_done_ = now;
-      if (!wake_pending_ && (queue_.size() <= kLowWater * threads_.size() || done_.size() >= kBatch ||
+      if (!wake_pending_ && (queue_.size() <= kLowWater * running_ || done_.size() >= kBatch ||
                              now - oldest_done_ >= kMaxDelay)) {
         wake = true;
         wake_pending_ = true;
@@ -282,6 +285,7 @@ class HelperPool {
   std::vector<PendingJob*> done_;
   bool wake_pending_ = false;
   bool stop_ = false;
+  size_t running_ = 0;  // helper threads started (threads_ itself belongs to the JavaScript thread)
   std::chrono::steady_clock::time_point oldest_done_;
 };
 
@@ -366,6 +370,7 @@ void InitHelpers(Napi::Env env, Napi::Object exports) {
   AddonData* data = GetAddonData(env);
   HelperPool* pool = new HelperPool(ResolveHelperCount(-1, Cpus()));
   if (!pool->Init(env)) {
+    pool->Shutdown();
     delete pool;
     ThrowError(env, "ERR_IPSEC_HELPERS", "cannot create the helper pool's completion channel");
     return;
