@@ -75,6 +75,8 @@ static DhStatus Fail(DhError error, const DhGroup& g, const std::string& what) {
 
 namespace {
 
+size_t GroupIndex(const DhGroup& g) { return static_cast<size_t>(&g - kGroups); }
+
 struct GroupTemplate {
   EVP_PKEY* params = nullptr;         // MODP / ECP domain parameters; nullptr for X25519 / X448
   std::vector<uint8_t> p_minus_1;     // MODP: p - 1, big-endian, p's length
@@ -112,7 +114,7 @@ void MakeTemplate(const DhGroup& g, GroupTemplate* t) {
 }
 
 const GroupTemplate& Template(const DhGroup& g) {
-  size_t index = static_cast<size_t>(&g - kGroups);  // (GroupIndex, declared below)
+  size_t index = GroupIndex(g);
   std::call_once(g_template_once[index], MakeTemplate, std::cref(g), &g_templates[index]);
   return g_templates[index];
 }
@@ -120,11 +122,7 @@ const GroupTemplate& Template(const DhGroup& g) {
 struct PkeyCtxDeleter {
   void operator()(EVP_PKEY_CTX* ctx) const { EVP_PKEY_CTX_free(ctx); }
 };
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* pkey) const { EVP_PKEY_free(pkey); }
-};
 using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
 
 // Per-thread reusable objects: OpenSSL looks algorithms up by name (scanning its name map) each time a
 // context or key object is made, which costs a noticeable share of an X25519 or P-256 operation.
@@ -141,8 +139,6 @@ struct ThreadCache {
   }
 };
 thread_local ThreadCache t_cache;
-
-size_t GroupIndex(const DhGroup& g) { return static_cast<size_t>(&g - kGroups); }
 
 }  // namespace
 
