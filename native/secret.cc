@@ -57,7 +57,8 @@ void SecretBytes::Init(Napi::Env env, Napi::Object exports) {
 Napi::Object SecretBytes::NewInstance(Napi::Env env, SecureBuffer&& bytes) {
   Napi::Object obj = GetAddonData(env)->constructors[kCtorName].New({});
   if (obj.IsEmpty()) return obj;
-  SecretBytes::Unwrap(obj)->bytes_ = std::move(bytes);
+  // Unwrap is null if JavaScript can no longer run (a worker being terminated): the bytes die wiped.
+  if (SecretBytes* secret = SecretBytes::Unwrap(obj)) secret->bytes_ = std::move(bytes);
   return obj;
 }
 

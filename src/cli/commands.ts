@@ -1,8 +1,10 @@
 // The list of sub-commands. One line per command; each file exports `register(program)`.
 import type { Command } from 'commander';
 
-import { register as registerAlgparse } from './algparse';
+import * as algparse from './algparse';
+import * as benchmark from './benchmark';
 
 export function registerCommands(program: Command): void {
-  registerAlgparse(program);
+  algparse.register(program);
+  benchmark.register(program);
 }

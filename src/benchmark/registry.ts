@@ -1,0 +1,35 @@
+// Every benchmark trial, by --suite name. Trials are loaded lazily (in the child process that runs them).
+import * as path from 'node:path';
+
+import type { Trial } from './types';
+
+export interface TrialEntry {
+  name: string;
+  description: string;
+  /** Compiled module that exports the trial. */
+  module: string;
+  exportName: string;
+  /** Part of the user-facing crypto suites (`ipsec benchmark`), or a project benchmark (`npm run bench`). */
+  scope: 'crypto' | 'project';
+}
+
+const trialsDir = path.join(__dirname, 'trials');
+
+export const TRIALS: readonly TrialEntry[] = [
+  { name: 'dh', description: 'DH/ECDH shared secrets per second', module: path.join(trialsDir, 'dh.js'), exportName: 'dhTrial', scope: 'crypto' },
+  { name: 'esp', description: 'ESP seal throughput by transform and packet size', module: path.join(trialsDir, 'esp.js'), exportName: 'espTrial', scope: 'crypto' },
+  { name: 'prf', description: 'PRF+ key derivation', module: path.join(trialsDir, 'prf.js'), exportName: 'prfTrial', scope: 'crypto' },
+  { name: 'nhelpers', description: 'X25519 exchanges on the --nhelpers pool', module: path.join(trialsDir, 'helpers.js'), exportName: 'helpersTrial', scope: 'crypto' },
+];
+
+export function findTrial(name: string): TrialEntry | undefined {
+  return TRIALS.find((t) => t.name === name);
+}
+
+export function loadTrial(entry: TrialEntry): Trial {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(entry.module) as Record<string, unknown>;
+  const trial = mod[entry.exportName] as Trial | undefined;
+  if (!trial || typeof trial.run !== 'function') throw new Error(`${entry.module} does not export the trial ${entry.exportName}`);
+  return trial;
+}
