@@ -1,0 +1,186 @@
+// From resolved settings to the typed ConnectionConfig / ConfigSetup: fills in Libreswan's defaults and
+// checks the rules that involve more than one keyword (ipsec.conf(5)).
+import { ConfigError, ErrorList, Origin } from './errors';
+import { CONN_KEYWORDS, END_KEYWORDS, SETUP_KEYWORDS } from './keywords';
+import { DefaultValue, KeywordDef } from './keywords/types';
+import { AutoAction, ConfigSetup, ConnectionConfig, ConnType, EndConfig, OptionValue, Side } from './model';
+import { ResolvedConn } from './resolve';
+import { RawSection, Setting } from './sections';
+import { formatValue } from './values/format';
+import { ConfValue, NexthopValue } from './values/parse-value';
+
+function defaultValue(def: KeywordDef): ConfValue | undefined {
+  const d: DefaultValue | undefined = def.default;
+  if (d === undefined) return undefined;
+  if (def.value.kind === 'nexthop') return { kind: d === '%defaultroute' ? 'defaultroute' : 'direct' } as NexthopValue;
+  return d as ConfValue;
+}
+
+function option(def: KeywordDef, setting: Setting | undefined): OptionValue | undefined {
+  if (setting) {
+    const text = setting.text === '' ? '' : formatValue(def.value, setting.value);
+    return { value: setting.value, text, origin: setting.origin };
+  }
+  const d = defaultValue(def);
+  return d === undefined ? undefined : { value: d, text: formatValue(def.value, d) };
+}
+
+function collect(defs: readonly KeywordDef[], settings: Map<string, Setting>, prefix: (def: KeywordDef) => string[]): Record<string, OptionValue> {
+  const out: Record<string, OptionValue> = {};
+  for (const def of defs) {
+    if (def.obsolete || def.value.kind === 'also') continue;
+    for (const name of prefix(def)) {
+      const o = option(def, settings.get(name));
+      if (o) out[name] = o;
+    }
+  }
+  return out;
+}
+
+function get<T>(options: Record<string, OptionValue>, key: string): T {
+  return options[key]?.value as T;
+}
+
+function end(side: Side, o: Record<string, OptionValue>): EndConfig {
+  const k = (n: string): string => side + n;
+  const text = (n: string): string | undefined => (o[k(n)] ? String(o[k(n)]!.value) : undefined);
+  return {
+    side,
+    host: get(o, k('')),
+    subnet: get(o, k('subnet')),
+    subnets: get(o, k('subnets')) ?? [],
+    vti: get(o, k('vti')),
+    addressPool: get(o, k('addresspool')),
+    id: text('id'),
+    nexthop: get(o, k('nexthop')),
+    sourceip: get(o, k('sourceip')),
+    protoport: get(o, k('protoport')),
+    updown: get(o, k('updown')),
+    cat: get(o, k('cat')),
+    rsasigkey: text('rsasigkey'),
+    ecdsakey: text('ecdsakey'),
+    cert: text('cert'),
+    ckaid: text('ckaid'),
+    ca: text('ca'),
+    auth: text('auth'),
+    autheap: get(o, k('autheap')),
+    ikeport: get(o, k('ikeport')),
+    sendcert: get(o, k('sendcert')),
+    xauthserver: get(o, k('xauthserver')),
+    xauthclient: get(o, k('xauthclient')),
+    username: text('username'),
+    modecfgserver: get(o, k('modecfgserver')),
+    modecfgclient: get(o, k('modecfgclient')),
+  };
+}
+
+export function buildConn(r: ResolvedConn, errors: ErrorList): ConnectionConfig {
+  const o: Record<string, OptionValue> = {
+    ...collect(CONN_KEYWORDS, r.settings, (d) => [d.name]),
+    ...collect(END_KEYWORDS, r.settings, (d) => ['left' + d.name, 'right' + d.name]),
+  };
+  const conn: ConnectionConfig = {
+    name: r.section.name,
+    origin: r.section.origin,
+    left: end('left', o),
+    right: end('right', o),
+    also: r.alsoChain,
+    auto: get<AutoAction>(o, 'auto'),
+    type: get<ConnType>(o, 'type'),
+    authby: get(o, 'authby'),
+    keyexchange: get(o, 'keyexchange'),
+    ikev2: get<string>(o, 'ikev2') === 'yes',
+    ike: o['ike'] ? String(o['ike'].value) : undefined,
+    esp: o['esp'] ? String(o['esp'].value) : undefined,
+    ah: o['ah'] ? String(o['ah'].value) : undefined,
+    phase2: get(o, 'phase2'),
+    pfs: get(o, 'pfs'),
+    ikelifetime: get(o, 'ikelifetime'),
+    salifetime: get(o, 'salifetime'),
+    rekey: get(o, 'rekey'),
+    reauth: get(o, 'reauth'),
+    rekeymargin: get(o, 'rekeymargin'),
+    rekeyfuzz: get(o, 'rekeyfuzz'),
+    keyingtries: get(o, 'keyingtries'),
+    dpddelay: get(o, 'dpddelay'),
+    dpdtimeout: get(o, 'dpdtimeout'),
+    dpdaction: get(o, 'dpdaction'),
+    retransmitInterval: get(o, 'retransmit-interval'),
+    retransmitTimeout: get(o, 'retransmit-timeout'),
+    encapsulation: get(o, 'encapsulation'),
+    natKeepalive: get(o, 'nat-keepalive'),
+    fragmentation: get(o, 'fragmentation'),
+    narrowing: get(o, 'narrowing'),
+    mobike: get(o, 'mobike'),
+    initialContact: get(o, 'initial-contact'),
+    replayWindow: get(o, 'replay-window'),
+    mark: get(o, 'mark'),
+    markIn: get(o, 'mark-in'),
+    markOut: get(o, 'mark-out'),
+    metric: get(o, 'metric'),
+    mtu: get(o, 'mtu'),
+    failureshunt: get(o, 'failureshunt'),
+    negotiationshunt: get(o, 'negotiationshunt'),
+    options: o,
+  };
+  checkConn(conn, errors);
+  return conn;
+}
+
+function at(conn: ConnectionConfig, key: string): Origin {
+  return conn.options[key]?.origin ?? conn.origin;
+}
+
+/** Rules across keywords; each is one Libreswan complaint (which it prints and loads anyway) or a man page "must". */
+function checkConn(conn: ConnectionConfig, errors: ErrorList): void {
+  const err = (key: string, problem: string, expected?: string): void =>
+    errors.add(new ConfigError(at(conn, key), `conn '${conn.name}': ${problem}`, { keyword: key, expected, kind: 'value' }));
+  for (const e of [conn.left, conn.right]) {
+    const s = e.side;
+    if (e.subnet && e.subnets.length > 0) err(`${s}subnets`, `${s}subnet= and ${s}subnets= cannot be used together`);
+    if (e.addressPool && (e.subnet || e.subnets.length > 0)) err(`${s}addresspool`, `${s}addresspool= cannot be used with ${s}subnet= or ${s}subnets=`);
+    if (e.subnet && 'virtual' in e.subnet && conn.ikev2) err(`${s}subnet`, 'vhost: and vnet: are only valid for IKEv1 connections', 'ikev2=no, or a plain subnet');
+    if (e.ikeport === 500) err(`${s}ikeport`, 'the IKE port cannot be 500 (that is the default port)', 'a port other than 0 and 500');
+    if (e.host?.kind === 'defaultroute' && conn.options[`${s}nexthop`]?.origin) {
+      err(`${s}nexthop`, `${s}nexthop= cannot be given when ${s}=%defaultroute (it is filled in from the default route)`);
+    }
+  }
+  if (conn.left.host?.kind === 'defaultroute' && conn.right.host?.kind === 'defaultroute') err('right', 'left and right cannot both be %defaultroute');
+  if ((conn.left.auth !== undefined) !== (conn.right.auth !== undefined)) {
+    err(conn.left.auth !== undefined ? 'leftauth' : 'rightauth', 'leftauth= and rightauth= must be set together', 'both leftauth= and rightauth=, or neither');
+  } else if (conn.left.auth !== undefined && conn.options['authby']?.origin) {
+    err('authby', 'authby= cannot be used with leftauth=/rightauth=', 'either authby= or leftauth=+rightauth=');
+  }
+  if (conn.auto !== 'ignore') {
+    for (const s of ['left', 'right'] as const) {
+      if (!conn[s].host) err(s, `${s}= is required for auto=${conn.auto}`, `${s}=ADDRESS, a host name or %any`);
+    }
+  }
+  if (conn.options['send-redirect']?.value === true && !conn.options['redirect-to']) err('send-redirect', 'send-redirect=yes needs redirect-to=');
+}
+
+export function buildSetup(section: RawSection): ConfigSetup {
+  const o = collect(SETUP_KEYWORDS, section.settings, (d) => [d.name]);
+  return {
+    logfile: o['logfile'] ? String(o['logfile'].value) : undefined,
+    logtime: get(o, 'logtime'),
+    logappend: get(o, 'logappend'),
+    logip: get(o, 'logip'),
+    plutodebug: get(o, 'plutodebug'),
+    uniqueids: get(o, 'uniqueids'),
+    virtualPrivate: get(o, 'virtual-private') ?? [],
+    keepAlive: get(o, 'keep-alive'),
+    listen: get(o, 'listen'),
+    nhelpers: get(o, 'nhelpers'),
+    seedbits: get(o, 'seedbits'),
+    protostack: get(o, 'protostack'),
+    ipsecdir: get(o, 'ipsecdir'),
+    secretsfile: get(o, 'secretsfile'),
+    nssdir: get(o, 'nssdir'),
+    dumpdir: get(o, 'dumpdir'),
+    ddosMode: get(o, 'ddos-mode'),
+    ddosIkeThreshold: get(o, 'ddos-ike-threshold'),
+    maxHalfopenIke: get(o, 'max-halfopen-ike'),
+    options: o,
+  };
+}
