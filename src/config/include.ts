@@ -123,6 +123,15 @@ function includeOne(
   const absolute = path.isAbsolute(pattern) ? pattern : path.join(path.dirname(file), pattern);
   const magic = hasMagic(pattern);
   const matches = magic ? expandGlob(absolute, files) : [absolute];
+  if (magic && matches.length === 0) {
+    // No match in an existing directory is fine (an empty /etc/ipsec.d); a directory that does not exist
+    // is a mistake (Libreswan complains "problem with include filename" and goes on; we refuse).
+    const parts = absolute.split('/');
+    const fixed = parts.slice(0, parts.findIndex(hasMagic)).join('/') || '/';
+    if (files.list(fixed) === undefined) {
+      errors.add(new ConfigError(origin, `the directory '${fixed}' of include '${pattern}' does not exist`, { keyword: 'include', expected: 'an existing directory', kind: 'include' }));
+    }
+  }
   for (const target of matches) {
     const text = files.read(target);
     if (text === undefined) {

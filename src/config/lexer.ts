@@ -47,10 +47,8 @@ export function tokenize(text: string, file: string, errors: ErrorList): Token[]
       if (token) tokens.push(token);
       continue;
     }
-    const words = body.split(/[ \t]+/);
-    if (words[0] === 'include' && !body.includes('=')) {
-      const token = includeToken(words, origin, errors);
-      if (token) tokens.push(token);
+    if (/^include[ \t]/.test(body) && !body.includes('=')) {
+      errors.add(new ConfigError(origin, 'include must start in column 0 (it cannot sit inside a section)', { keyword: 'include', kind: 'syntax' }));
       continue;
     }
     const token = settingToken(body, origin, errors);

@@ -163,7 +163,9 @@ function addSetting(
   }
   const parsed: Parsed<ConfValue> = text === '' ? { ok: true, value: '' } : parseValue(match.def.value, text);
   if (!parsed.ok) {
-    errors.add(new ConfigError(origin, parsed.problem, { keyword: key, expected: parsed.expected, kind: 'value' }));
+    // Libreswan's lexer refuses a non-boolean word for a yes/no keyword as a syntax error (exit 3).
+    const kind = match.def.value.kind === 'yesno' ? 'syntax' : 'value';
+    errors.add(new ConfigError(origin, parsed.problem, { keyword: key, expected: parsed.expected, kind }));
     return;
   }
   if (parsed.warning) warn(origin, `${key}: ${parsed.warning}`);

@@ -1,0 +1,99 @@
+// Runs every configuration of test/corpus/conf/ through Libreswan 4.10's addconn --checkconfig (when it
+// is installed at /opt/libreswan) and through our loader, and writes test/corpus/conf/manifest.json:
+// { file, libreswan: accept|reject, libreswanExit, ours: accept|reject, why }.
+// Libreswan "rejects" a file when addconn exits non-zero OR prints a complaint (it often prints
+// "while loading 'x': ..." and exits 0 having skipped the conn); lines starting with "warning" are not
+// complaints. test/unit/config/corpus.test.ts checks that our verdicts still match the manifest.
+//
+// Usage: node dist/test/tools/compare-libreswan-conf.js [--write]
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { ConfigLoadError, loadIpsecConf } from '../../src/config';
+import { REPO_ROOT } from '../helpers/paths';
+import { CORPUS_LOCAL_ADDRESSES, corpusResolver } from '../corpus/conf/fixtures';
+
+export const CORPUS_DIR = path.join(REPO_ROOT, 'test', 'corpus', 'conf');
+export const MANIFEST = path.join(CORPUS_DIR, 'manifest.json');
+const ADDCONN = '/opt/libreswan/usr/libexec/ipsec/addconn';
+
+export type Verdict = 'accept' | 'reject';
+
+export interface ManifestEntry {
+  file: string;
+  libreswan: Verdict;
+  libreswanExit: number;
+  ours: Verdict;
+  /** Our first error (or "" when accepted). */
+  ourError: string;
+  why: string;
+}
+
+/** Why we differ from Libreswan, or what both do, per file (written by hand after reading the outputs). */
+const WHY: Record<string, string> = {
+  'alsoflip.conf': "Libreswan 4.10 accepts alsoflip= but does not merge the section (readwriteconf shows it unflipped and unmerged); we merge it flipped, as ipsec.conf(5) says",
+  'reject-bad-time.conf': 'Libreswan 4.10 silently drops ikelifetime=1.5h (no message, default used); we refuse the value',
+  'reject-bad-rekeyfuzz.conf': 'Libreswan 4.10 silently drops rekeyfuzz (even valid ones); we refuse a value that is not a percentage',
+  'reject-also-cycle.conf': 'Libreswan stops at the cycle without a word; we report the cycle',
+  'reject-duplicate-conn.conf': 'Libreswan keeps one of two conns with the same name without a word; we refuse',
+  'reject-subnet-and-subnets.conf': 'Libreswan loads leftsubnet= with leftsubnets= (pluto fails later); ipsec.conf(5) forbids it, we refuse',
+  'reject-missing-include.conf': 'Libreswan only warns about an include that cannot be opened; we refuse (a gateway must not start half-configured)',
+};
+
+function libreswanVerdict(file: string): { verdict: Verdict; exit: number } {
+  // Libreswan 4.10 resolves relative include names against its working directory, not the including
+  // file as its man page says, so it runs from the corpus directory.
+  const r = spawnSync(ADDCONN, ['--config', path.basename(file), '--checkconfig'], { cwd: path.dirname(file), encoding: 'utf8' });
+  const output = `${r.stdout}\n${r.stderr}`;
+  const complaints = output.split('\n').filter((l) => l.trim() !== '' && !/^\s*warning/i.test(l));
+  const exit = r.status ?? -1;
+  return { verdict: exit === 0 && complaints.length === 0 ? 'accept' : 'reject', exit };
+}
+
+export async function ourVerdict(file: string): Promise<{ verdict: Verdict; error: string }> {
+  try {
+    await loadIpsecConf(file, { resolveHost: corpusResolver, localAddresses: CORPUS_LOCAL_ADDRESSES });
+    return { verdict: 'accept', error: '' };
+  } catch (err) {
+    if (err instanceof ConfigLoadError) return { verdict: 'reject', error: err.errors[0]!.message.replace(CORPUS_DIR + path.sep, '') };
+    throw err;
+  }
+}
+
+export function corpusFiles(): string[] {
+  return fs
+    .readdirSync(CORPUS_DIR)
+    .filter((f) => f.endsWith('.conf'))
+    .sort()
+    .map((f) => path.join(CORPUS_DIR, f));
+}
+
+async function main(): Promise<number> {
+  if (!fs.existsSync(ADDCONN)) {
+    process.stdout.write(`SKIP: Libreswan is not installed at ${ADDCONN}; the comparison was not run (manifest.json unchanged)\n`);
+    return 0;
+  }
+  const entries: ManifestEntry[] = [];
+  for (const file of corpusFiles()) {
+    const lsw = libreswanVerdict(file);
+    const ours = await ourVerdict(file);
+    const name = path.basename(file);
+    const why = WHY[name] ?? (lsw.verdict === ours.verdict ? `both ${lsw.verdict}` : 'UNEXPLAINED DIFFERENCE');
+    entries.push({ file: name, libreswan: lsw.verdict, libreswanExit: lsw.exit, ours: ours.verdict, ourError: ours.error, why });
+  }
+  const differ = entries.filter((e) => e.libreswan !== e.ours);
+  for (const e of entries) {
+    process.stdout.write(`${e.libreswan === e.ours ? 'same' : 'DIFF'}  ${e.file.padEnd(36)} libreswan=${e.libreswan}(${e.libreswanExit}) ours=${e.ours}  ${e.why}\n`);
+  }
+  process.stdout.write(`${entries.length} files, ${entries.length - differ.length} same verdict, ${differ.length} different (each explained)\n`);
+  if (process.argv.includes('--write')) fs.writeFileSync(MANIFEST, `${JSON.stringify(entries, null, 2)}\n`);
+  return differ.some((e) => e.why === 'UNEXPLAINED DIFFERENCE') ? 1 : 0;
+}
+
+if (require.main === module) {
+  main().then((code) => process.exit(code), (err: unknown) => {
+    process.stderr.write(`${String(err)}\n`);
+    process.exit(1);
+  });
+}
