@@ -56,7 +56,9 @@ const defaultResolver = async (name: string): Promise<string[]> => {
 async function resolveEnd(conn: ConnectionConfig, e: EndConfig, resolver: (name: string) => Promise<string[]>, errors: ErrorList): Promise<void> {
   const host = e.host;
   if (host?.kind !== 'hostname') return;
-  const family = conn.options['hostaddrfamily']?.value;
+  // The family: hostaddrfamily=, else that of the other end when it is a literal address, else the first.
+  const other = e.side === 'left' ? conn.right.host : conn.left.host;
+  const family = conn.options['hostaddrfamily']?.value ?? (other?.kind === 'address' ? (other.address.family === 6 ? 'ipv6' : 'ipv4') : undefined);
   const origin = conn.options[e.side]?.origin ?? conn.origin;
   let found: IpAddress | undefined;
   let why = 'no address';
