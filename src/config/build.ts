@@ -16,22 +16,44 @@ function defaultValue(def: KeywordDef): ConfValue | undefined {
   return d as ConfValue;
 }
 
-function option(def: KeywordDef, setting: Setting | undefined): OptionValue | undefined {
-  if (setting) {
-    const text = setting.text === '' ? '' : formatValue(def.value, setting.value);
-    return { value: setting.value, text, origin: setting.origin };
-  }
-  const d = defaultValue(def);
-  return d === undefined ? undefined : { value: d, text: formatValue(def.value, d) };
-}
+type KeyList = ReadonlyArray<readonly [string, KeywordDef]>;
 
-function collect(defs: readonly KeywordDef[], settings: Map<string, Setting>, prefix: (def: KeywordDef) => string[]): Record<string, OptionValue> {
-  const out: Record<string, OptionValue> = {};
+/** The keywords of a section in table order (left/right expanded), built once. */
+function keyList(defs: readonly KeywordDef[], names: (def: KeywordDef) => string[]): KeyList {
+  const out: [string, KeywordDef][] = [];
   for (const def of defs) {
     if (def.obsolete || def.value.kind === 'also') continue;
-    for (const name of prefix(def)) {
-      const o = option(def, settings.get(name));
-      if (o) out[name] = o;
+    for (const name of names(def)) out.push([name, def]);
+  }
+  return out;
+}
+
+const CONN_KEYS: KeyList = [
+  ...keyList(CONN_KEYWORDS, (d) => [d.name]),
+  ...keyList(END_KEYWORDS, (d) => ['left' + d.name, 'right' + d.name]),
+];
+const SETUP_KEYS: KeyList = keyList(SETUP_KEYWORDS, (d) => [d.name]);
+
+/** One frozen OptionValue per default, shared by every conn: a 10,000-conn file must not allocate them anew. */
+const DEFAULT_OPTIONS = new Map<string, OptionValue>();
+for (const [name, def] of [...CONN_KEYS, ...SETUP_KEYS]) {
+  const d = defaultValue(def);
+  if (d === undefined) continue;
+  if (typeof d === 'object') Object.freeze(d);
+  DEFAULT_OPTIONS.set(name, Object.freeze({ value: d, text: formatValue(def.value, d) }));
+}
+
+/** Every keyword with a value (set, or Libreswan's default), in table order. */
+function collect(keys: KeyList, settings: Map<string, Setting>): Record<string, OptionValue> {
+  const out: Record<string, OptionValue> = {};
+  for (const [name, def] of keys) {
+    const setting = settings.get(name);
+    if (setting) {
+      const text = setting.text === '' ? '' : formatValue(def.value, setting.value);
+      out[name] = { value: setting.value, text, origin: setting.origin };
+    } else {
+      const d = DEFAULT_OPTIONS.get(name);
+      if (d) out[name] = d;
     }
   }
   return out;
@@ -75,10 +97,7 @@ function end(side: Side, o: Record<string, OptionValue>): EndConfig {
 }
 
 export function buildConn(r: ResolvedConn, errors: ErrorList): ConnectionConfig {
-  const o: Record<string, OptionValue> = {
-    ...collect(CONN_KEYWORDS, r.settings, (d) => [d.name]),
-    ...collect(END_KEYWORDS, r.settings, (d) => ['left' + d.name, 'right' + d.name]),
-  };
+  const o = collect(CONN_KEYS, r.settings);
   const conn: ConnectionConfig = {
     name: r.section.name,
     origin: r.section.origin,
@@ -160,7 +179,7 @@ function checkConn(conn: ConnectionConfig, errors: ErrorList): void {
 }
 
 export function buildSetup(section: RawSection): ConfigSetup {
-  const o = collect(SETUP_KEYWORDS, section.settings, (d) => [d.name]);
+  const o = collect(SETUP_KEYS, section.settings);
   return {
     logfile: o['logfile'] ? String(o['logfile'].value) : undefined,
     logtime: get(o, 'logtime'),
