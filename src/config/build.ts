@@ -43,6 +43,8 @@ for (const [name, def] of [...CONN_KEYS, ...SETUP_KEYS]) {
   DEFAULT_OPTIONS.set(name, Object.freeze({ value: d, text: formatValue(def.value, d) }));
 }
 
+const DEFAULT_ROUTE_NEXTHOP: OptionValue = Object.freeze({ value: Object.freeze({ kind: 'defaultroute' }) as NexthopValue, text: '%defaultroute' });
+
 /** Every keyword with a value (set, or Libreswan's default), in table order. */
 function collect(keys: KeyList, settings: Map<string, Setting>): Record<string, OptionValue> {
   const out: Record<string, OptionValue> = {};
@@ -98,6 +100,12 @@ function end(side: Side, o: Record<string, OptionValue>): EndConfig {
 
 export function buildConn(r: ResolvedConn, errors: ErrorList): ConnectionConfig {
   const o = collect(CONN_KEYS, r.settings);
+  // left=%defaultroute "overrides any value supplied for leftnexthop" (ipsec.conf(5)): the next hop is the
+  // default route's gateway, as Libreswan's readwriteconf shows.
+  for (const s of ['left', 'right'] as const) {
+    const host = o[s]?.value as { kind?: string } | undefined;
+    if (host?.kind === 'defaultroute' && !o[`${s}nexthop`]?.origin) o[`${s}nexthop`] = DEFAULT_ROUTE_NEXTHOP;
+  }
   const conn: ConnectionConfig = {
     name: r.section.name,
     origin: r.section.origin,
@@ -111,7 +119,6 @@ export function buildConn(r: ResolvedConn, errors: ErrorList): ConnectionConfig 
     ikev2: get<string>(o, 'ikev2') === 'yes',
     ike: o['ike'] ? String(o['ike'].value) : undefined,
     esp: o['esp'] ? String(o['esp'].value) : undefined,
-    ah: o['ah'] ? String(o['ah'].value) : undefined,
     phase2: get(o, 'phase2'),
     pfs: get(o, 'pfs'),
     ikelifetime: get(o, 'ikelifetime'),

@@ -64,8 +64,8 @@ export interface ConnectionConfig {
   ikev2: boolean;
   /** Algorithm strings as written (validated by src/config/algorithms/, see external-values.ts). */
   ike?: string;
+  /** The Child SA algorithms from esp=, ah= or phase2alg= (one keyword in Libreswan); ESP or AH per `phase2`. */
   esp?: string;
-  ah?: string;
   phase2: string;
   pfs: boolean;
   ikelifetime: number;

@@ -5,18 +5,22 @@
 // "while loading 'x': ..." and exits 0 having skipped the conn); lines starting with "warning" are not
 // complaints. test/unit/config/corpus.test.ts checks that our verdicts still match the manifest.
 //
-// Usage: node dist/test/tools/compare-libreswan-conf.js [--write]
+// Usage: node dist/test/tools/compare-libreswan-conf.js [--write]   (--write rewrites manifest.json)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { ConfigLoadError, loadIpsecConf } from '../../src/config';
+import { ConfigLoadError, LoadedConfig, loadIpsecConf } from '../../src/config';
+import { lookupKeyword } from '../../src/config/keywords';
+import { formatValue } from '../../src/config/values/format';
+import { parseValue } from '../../src/config/values/parse-value';
 import { REPO_ROOT } from '../helpers/paths';
 import { CORPUS_LOCAL_ADDRESSES, corpusResolver } from '../corpus/conf/fixtures';
 
 export const CORPUS_DIR = path.join(REPO_ROOT, 'test', 'corpus', 'conf');
 export const MANIFEST = path.join(CORPUS_DIR, 'manifest.json');
 const ADDCONN = '/opt/libreswan/usr/libexec/ipsec/addconn';
+const READWRITECONF = '/opt/libreswan/usr/libexec/ipsec/readwriteconf';
 
 export type Verdict = 'accept' | 'reject';
 
@@ -27,6 +31,11 @@ export interface ManifestEntry {
   ours: Verdict;
   /** Our first error (or "" when accepted). */
   ourError: string;
+  /**
+   * When both accept: every conn value Libreswan's readwriteconf prints that reads differently in our
+   * result ("conn/key: libreswan X, ours Y"); empty = the same meaning for every value it prints.
+   */
+  meaningDifferences: string[];
   why: string;
 }
 
@@ -38,6 +47,7 @@ const WHY: Record<string, string> = {
   'reject-also-cycle.conf': 'Libreswan stops at the cycle without a word; we report the cycle',
   'reject-duplicate-conn.conf': 'Libreswan keeps one of two conns with the same name without a word; we refuse',
   'reject-subnet-and-subnets.conf': 'Libreswan loads leftsubnet= with leftsubnets= (pluto fails later); ipsec.conf(5) forbids it, we refuse',
+  'reject-unresolvable-host.conf': "addconn does not resolve host names (pluto does later, and retries); we resolve at load and refuse a name that does not resolve, naming it",
   'reject-missing-include.conf': 'Libreswan only warns about an include that cannot be opened; we refuse (a gateway must not start half-configured)',
 };
 
@@ -51,14 +61,68 @@ function libreswanVerdict(file: string): { verdict: Verdict; exit: number } {
   return { verdict: exit === 0 && complaints.length === 0 ? 'accept' : 'reject', exit };
 }
 
-export async function ourVerdict(file: string): Promise<{ verdict: Verdict; error: string }> {
+export async function ourVerdict(file: string): Promise<{ verdict: Verdict; error: string; config?: LoadedConfig }> {
   try {
-    await loadIpsecConf(file, { resolveHost: corpusResolver, localAddresses: CORPUS_LOCAL_ADDRESSES });
-    return { verdict: 'accept', error: '' };
+    const config = await loadIpsecConf(file, { resolveHost: corpusResolver, localAddresses: CORPUS_LOCAL_ADDRESSES });
+    return { verdict: 'accept', error: '', config };
   } catch (err) {
     if (err instanceof ConfigLoadError) return { verdict: 'reject', error: err.errors[0]!.message.replace(CORPUS_DIR + path.sep, '') };
     throw err;
   }
+}
+
+/** Libreswan's readwriteconf: conn -> key -> the first non-empty value it prints (later ones are derived). */
+function libreswanConns(file: string): Map<string, Map<string, string>> {
+  const r = spawnSync(READWRITECONF, ['--config', path.basename(file)], { cwd: path.dirname(file), encoding: 'utf8' });
+  const conns = new Map<string, Map<string, string>>();
+  let current: Map<string, string> | undefined;
+  for (const line of r.stdout.split('\n')) {
+    const head = /^conn (\S+)/.exec(line);
+    if (head) {
+      current = new Map();
+      conns.set(head[1]!, current);
+      continue;
+    }
+    if (/^config /.test(line)) current = undefined;
+    const kv = /^\t([a-z0-9-]+)=(.*)$/.exec(line);
+    if (!current || !kv || kv[2] === '' || current.has(kv[1]!)) continue;
+    // Values with special characters are printed in double quotes.
+    current.set(kv[1]!, kv[2]!.replace(/^"(.*)"$/, '$1'));
+  }
+  return conns;
+}
+
+/** Reads a value as Libreswan printed it (times in milliseconds) into our canonical text. */
+function libreswanText(key: string, text: string): string | undefined {
+  const lookup = lookupKeyword('conn', key);
+  if (!lookup.found) return undefined;
+  const kind = lookup.match.def.value;
+  const parsed = parseValue(kind.kind === 'time' ? { ...kind, bareUnit: 'ms', max: undefined } : kind, text);
+  return parsed.ok ? formatValue(kind, parsed.value) : `unreadable '${text}'`;
+}
+
+function meaningDifferences(file: string, config: LoadedConfig): string[] {
+  const out: string[] = [];
+  const theirs = libreswanConns(file);
+  for (const conn of config.conns) {
+    const values = theirs.get(conn.name);
+    if (!values) {
+      out.push(`${conn.name}: missing from Libreswan's readwriteconf`);
+      continue;
+    }
+    for (const [key, text] of values) {
+      if (key === 'also' || key === 'alsoflip') continue;
+      // Without authby=, readwriteconf prints the policy bits it derived ("none"); pluto then applies the
+      // documented default rsasig,ecdsa, which is what we fill in.
+      if (key === 'authby' && text === 'none' && !conn.options['authby']?.origin) continue;
+      const expected = libreswanText(key, text);
+      if (expected === undefined) continue;
+      const lookup = lookupKeyword('conn', key);
+      const ours = lookup.found ? conn.options[lookup.match.canonical]?.text : undefined;
+      if (ours !== expected) out.push(`${conn.name}/${key}: libreswan ${text} (${expected}), ours ${ours ?? 'unset'}`);
+    }
+  }
+  return out;
 }
 
 export function corpusFiles(): string[] {
@@ -79,19 +143,24 @@ async function main(): Promise<number> {
     const lsw = libreswanVerdict(file);
     const ours = await ourVerdict(file);
     const name = path.basename(file);
-    const why = WHY[name] ?? (lsw.verdict === ours.verdict ? `both ${lsw.verdict}` : 'UNEXPLAINED DIFFERENCE');
-    entries.push({ file: name, libreswan: lsw.verdict, libreswanExit: lsw.exit, ours: ours.verdict, ourError: ours.error, why });
+    const meaning = lsw.verdict === 'accept' && ours.config ? meaningDifferences(file, ours.config) : [];
+    const same = lsw.verdict === ours.verdict && meaning.length === 0;
+    const why = WHY[name] ?? (same ? (lsw.verdict === 'accept' ? 'both accept, same values' : 'both reject') : 'UNEXPLAINED DIFFERENCE');
+    entries.push({ file: name, libreswan: lsw.verdict, libreswanExit: lsw.exit, ours: ours.verdict, ourError: ours.error, meaningDifferences: meaning, why });
   }
-  const differ = entries.filter((e) => e.libreswan !== e.ours);
+  const differ = entries.filter((e) => e.libreswan !== e.ours || e.meaningDifferences.length > 0);
   for (const e of entries) {
     process.stdout.write(`${e.libreswan === e.ours ? 'same' : 'DIFF'}  ${e.file.padEnd(36)} libreswan=${e.libreswan}(${e.libreswanExit}) ours=${e.ours}  ${e.why}\n`);
+    for (const d of e.meaningDifferences) process.stdout.write(`        value: ${d}\n`);
   }
-  process.stdout.write(`${entries.length} files, ${entries.length - differ.length} same verdict, ${differ.length} different (each explained)\n`);
+  process.stdout.write(`${entries.length} files, ${entries.length - differ.length} same verdict and values, ${differ.length} different (each explained)\n`);
   if (process.argv.includes('--write')) fs.writeFileSync(MANIFEST, `${JSON.stringify(entries, null, 2)}\n`);
   return differ.some((e) => e.why === 'UNEXPLAINED DIFFERENCE') ? 1 : 0;
 }
 
-if (require.main === module) {
+// `node --test dist/test/` also runs this file; the comparison is a tool, not part of the suite
+// (corpus.test.ts checks the recorded result), so it only runs when invoked directly.
+if (require.main === module && process.env['NODE_TEST_CONTEXT'] === undefined) {
   main().then((code) => process.exit(code), (err: unknown) => {
     process.stderr.write(`${String(err)}\n`);
     process.exit(1);

@@ -28,8 +28,9 @@ export const CONN_KEYWORDS: readonly KeywordDef[] = [
   c('auto', oneOf(['ignore', 'add', 'ondemand', 'start', 'keep'], { route: 'ondemand', up: 'start' }), { default: 'ignore' }),
   c('authby', { kind: 'enumList', map: authbyMap, separators: 'comma' }, { default: ['rsasig', 'ecdsa'] }),
   c('ike', { kind: 'external', what: 'ike' }),
-  c('esp', { kind: 'external', what: 'esp' }, { aliases: ['phase2alg'] }),
-  c('ah', { kind: 'external', what: 'ah' }),
+  // Libreswan 4.10 keeps esp=, ah= and phase2alg= in one field: the Child SA algorithms, for ESP or AH
+  // as phase2= says (its readwriteconf prints an esp= value back as ah=).
+  c('esp', { kind: 'external', what: 'esp' }, { aliases: ['phase2alg', 'ah'] }),
   c('phase2', oneOf(['esp', 'ah']), { default: 'esp' }),
   c('pfs', yesno, { default: true }),
   c('ikelifetime', time(24 * HOUR), { default: 8 * HOUR }),

@@ -15,7 +15,7 @@ for (const name of Object.keys({ ...DEBUG })) {
 }
 
 export const SETUP_KEYWORDS: readonly KeywordDef[] = [
-  g('protostack', oneOf(['xfrm', 'bsd'], { netkey: 'xfrm', native: 'xfrm', auto: 'xfrm' }), { default: 'xfrm' }),
+  g('protostack', oneOf(['xfrm', 'bsd'], { netkey: 'xfrm', native: 'xfrm', auto: 'xfrm', klips: 'xfrm', mast: 'xfrm', kame: 'bsd' }), { default: 'xfrm' }),
   g('listen', { kind: 'ip' }),
   g('listen-udp', yesno, { default: true }),
   g('listen-tcp', yesno, { default: false }),

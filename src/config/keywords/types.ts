@@ -29,7 +29,7 @@ export type ValueKind =
   | { kind: 'virtualPrivate' }
   | { kind: 'port' }
   /** Validated by src/config/algorithms/ and src/config/id.ts (kept as text here). */
-  | { kind: 'external'; what: 'ike' | 'esp' | 'ah' | 'id' }
+  | { kind: 'external'; what: 'ike' | 'esp' | 'id' }
   | { kind: 'also' };
 
 export type Section = 'setup' | 'conn';

@@ -180,9 +180,12 @@ export function parseValue(kind: ValueKind, text: string): Parsed<ConfValue> {
     case 'host':
       return parseHost(text);
     case 'nexthop': {
-      if (text === '%direct' || text === '%defaultroute') return { ok: true, value: { kind: text === '%direct' ? 'direct' : 'defaultroute' } };
+      // %direct is the default, but Libreswan 4.10 reads an explicit %direct as a host name and fails.
+      if (text === '%defaultroute') return { ok: true, value: { kind: 'defaultroute' } };
       const ip = parseIp(text);
-      return ip ? { ok: true, value: { kind: 'address', address: ip } } : fail(`'${text}' is not a next hop`, 'an IP address, %direct or %defaultroute');
+      if (ip) return { ok: true, value: { kind: 'address', address: ip } };
+      if (text === '%direct') return fail("%direct is the default and cannot be written (Libreswan 4.10 refuses it too)", 'an IP address or %defaultroute, or no line at all');
+      return fail(`'${text}' is not a next hop`, 'an IP address or %defaultroute');
     }
     case 'ip':
       return parseIpValue(text);

@@ -129,11 +129,15 @@ export interface Mark {
   text: string;
 }
 
-/** "VALUE[/MASK]", decimal or 0x hex, 32 bits; the mask defaults to 0xffffffff; VALUE -1 means unique. */
+/**
+ * "VALUE/MASK", decimal or 0x hex, 32 bits; VALUE -1 (a unique mark per instance) may omit the mask.
+ * ipsec.conf(5) says the mask is optional, but Libreswan 4.10 refuses "mark=5" ("Invalid mark value").
+ */
 export function parseMark(text: string): Parsed<Mark> {
-  const expected = 'VALUE[/MASK] with 32-bit numbers (decimal or 0x hex), or -1 for a unique mark';
+  const expected = 'VALUE/MASK with 32-bit numbers (decimal or 0x hex), e.g. 5/0xffffffff, or -1 for a unique mark';
   const m = /^(-1|0x[0-9a-fA-F]+|\d+)(?:\/(0x[0-9a-fA-F]+|\d+))?$/.exec(text);
   if (!m) return fail(`bad mark '${text}'`, expected);
+  if (m[2] === undefined && m[1] !== '-1') return fail(`mark '${text}' has no mask`, expected);
   const value = m[1] === '-1' ? -1 : Number(m[1]);
   const mask = m[2] === undefined ? 0xffffffff : Number(m[2]);
   if (value > 0xffffffff || mask > 0xffffffff) return fail(`mark '${text}' does not fit in 32 bits`, expected);

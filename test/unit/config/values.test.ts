@@ -30,7 +30,7 @@ test('yes/no forms', () => {
 });
 
 test('percentages, integers with ranges, byte counts, marks, keyingtries', () => {
-  const c = conn('\trekeyfuzz=50%\n\treplay-window=0\n\tipsec-max-bytes=2GiB\n\tmark=5\n\tmark-in=0x10/0xff\n\tkeyingtries=%forever\n\tmtu=1400');
+  const c = conn('\trekeyfuzz=50%\n\treplay-window=0\n\tipsec-max-bytes=2GiB\n\tmark=5/0xffffffff\n\tmark-in=0x10/0xff\n\tkeyingtries=%forever\n\tmtu=1400');
   assert.equal(c.rekeyfuzz, 50);
   assert.equal(c.replayWindow, 0);
   assert.equal(c.options['ipsec-max-bytes']!.text, String(2 * 1024 ** 3));
@@ -42,6 +42,9 @@ test('percentages, integers with ranges, byte counts, marks, keyingtries', () =>
   assert.match(refused('conn a\n\tmtu=10\n')[0]!, /keyword 'mtu': 10 is out of range \(expected a whole number from 68 to 65535\)/);
   assert.match(refused('conn a\n\tipsec-max-bytes=1kb\n')[0]!, /not a count/);
   assert.match(refused('conn a\n\tmark=0x100/0xff\n')[0]!, /bits outside the mask/);
+  assert.match(refused('conn a\n\tmark=5\n')[0]!, /mark '5' has no mask/);
+  assert.equal(conn('\tmark=-1').mark!.value, -1);
+  assert.match(refused('conn a\n\tleftnexthop=%direct\n')[0]!, /%direct is the default and cannot be written/);
 });
 
 test('addresses: IPv4, IPv6 (canonical), magic values, host names, interfaces', () => {
