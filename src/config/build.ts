@@ -7,6 +7,7 @@ import { AutoAction, ConfigSetup, ConnectionConfig, ConnType, EndConfig, OptionV
 import { ResolvedConn } from './resolve';
 import { RawSection, Setting } from './sections';
 import { formatValue } from './values/format';
+import { IpAddress, Subnet } from './values/address';
 import { ConfValue, NexthopValue } from './values/parse-value';
 
 function defaultValue(def: KeywordDef): ConfValue | undefined {
@@ -105,6 +106,15 @@ export function buildConn(r: ResolvedConn, errors: ErrorList): ConnectionConfig 
   for (const s of ['left', 'right'] as const) {
     const host = o[s]?.value as { kind?: string } | undefined;
     if (host?.kind === 'defaultroute' && !o[`${s}nexthop`]?.origin) o[`${s}nexthop`] = DEFAULT_ROUTE_NEXTHOP;
+    // Libreswan 4.10: a sourceip= without subnet= makes the subnet that one address (readwriteconf shows
+    // leftsubnet=SOURCEIP/32), so the tunnel covers the gateway's own internal address.
+    const source = o[`${s}sourceip`];
+    if (source && !o[`${s}subnet`] && !o[`${s}subnets`] && !o[`${s}addresspool`]) {
+      const ip = source.value as IpAddress;
+      const prefix = ip.family === 4 ? 32 : 128;
+      const subnet: Subnet = { family: ip.family, address: ip.text, prefix, text: `${ip.text}/${prefix}` };
+      o[`${s}subnet`] = { value: subnet, text: subnet.text, origin: source.origin };
+    }
   }
   const conn: ConnectionConfig = {
     name: r.section.name,

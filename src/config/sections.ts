@@ -110,6 +110,16 @@ function addSetting(
   const lookup = lookupKeyword(type, key);
   if (!lookup.found) {
     if (lookup.extension) return;
+    if (lookup.needsSide) {
+      errors.add(
+        new ConfigError(origin, 'a per-side keyword needs its side (Libreswan 4.10 silently takes it as the right side)', {
+          keyword: key,
+          expected: `'${lookup.suggestion}'`,
+          kind: 'keyword',
+        }),
+      );
+      return;
+    }
     if (lookup.wrongSection) {
       errors.add(
         new ConfigError(origin, `not valid in ${where}`, {

@@ -75,7 +75,7 @@ export const CONN_KEYWORDS: readonly KeywordDef[] = [
   c('modecfgdns', { kind: 'ipList' }),
   c('modecfgdomains', str),
   c('modecfgbanner', str),
-  c('remote-peer-type', oneOf(['ietf', 'cisco']), { default: 'ietf' }),
+  c('remote-peer-type', oneOf(['ietf', 'cisco']), { oldNames: ['remote_peer_type'], default: 'ietf' }),
   c('nm-configured', yesno, { default: false }),
   c('enable-tcp', oneOf(['no', 'yes', 'fallback']), { default: 'no' }),
   c('tcp-remoteport', { kind: 'port' }, { default: 4500 }),

@@ -19,7 +19,7 @@ export interface KeywordMatch {
 
 export type Lookup =
   | { found: true; match: KeywordMatch }
-  | { found: false; wrongSection?: Section; suggestion?: string; extension?: boolean };
+  | { found: false; wrongSection?: Section; suggestion?: string; extension?: boolean; needsSide?: boolean };
 
 const tables: Record<Section, Map<string, KeywordMatch>> = { setup: new Map(), conn: new Map() };
 
@@ -40,6 +40,8 @@ for (const def of END_KEYWORDS) {
   }
 }
 
+const sideless = new Set(END_KEYWORDS.filter((d) => d.name !== '').flatMap((d) => [d.name, ...(d.aliases ?? []), ...(d.oldNames ?? [])]));
+
 /** Every keyword name (aliases included) valid in a section. */
 export function keywordNames(section: Section): string[] {
   return [...tables[section].keys()];
@@ -50,6 +52,8 @@ export function lookupKeyword(section: Section, key: string): Lookup {
   if (match) return { found: true, match };
   // x-foo / X_foo: reserved for user extensions, accepted and ignored (ipsec.conf(5)).
   if (/^[xX][-_]/.test(key)) return { found: false, extension: true };
+  // "subnets=" without left/right: Libreswan 4.10 silently takes it as the right side; we ask which.
+  if (section === 'conn' && sideless.has(key)) return { found: false, needsSide: true, suggestion: `left${key}' or 'right${key}` };
   const other: Section = section === 'conn' ? 'setup' : 'conn';
   if (tables[other].has(key)) return { found: false, wrongSection: other };
   return { found: false, suggestion: closest(key, tables[section].keys()) };

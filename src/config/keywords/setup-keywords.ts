@@ -23,7 +23,7 @@ export const SETUP_KEYWORDS: readonly KeywordDef[] = [
   g('ike-socket-errqueue', yesno, { default: true }),
   g('nflog-all', int(0, 65535), { default: 0 }),
   g('keep-alive', time(), { default: 20 }),
-  g('virtual-private', { kind: 'virtualPrivate' }),
+  g('virtual-private', { kind: 'virtualPrivate' }, { oldNames: ['virtual_private'] }),
   g('myvendorid', str),
   g('nhelpers', int(-1, 1000), { default: -1 }),
   g('seedbits', int(0, 0x7fffffff), { default: 0 }),

@@ -84,3 +84,24 @@ test('cross-keyword rules', () => {
   assert.equal(parse('conn a\n\tikev2=no\n\trightsubnet=vhost:%priv,%no\n').conns.length, 1);
   assert.match(refused('conn a\n\tleftikeport=500\n')[0]!, /cannot be 500/);
 });
+
+test('Libreswan 4.10 semantics: ah= is esp=, %defaultroute sets the next hop, sourceip alone makes the subnet', () => {
+  const a = conn('\tah=sha2_256\n\tphase2=ah');
+  assert.equal(a.esp, 'sha2_256');
+  assert.equal(a.phase2, 'ah');
+  assert.match(refused('conn a\n\tesp=aes\n\tah=sha1\n')[0]!, /keyword 'ah': set twice in conn a; first set \(as 'esp'\)/);
+  const d = parse('conn d\n\tleft=%defaultroute\n\tright=198.51.100.1\n\tleftsourceip=10.0.0.1\n\trightsourceip=2001:db8::5\n\trightsubnet=2001:db8::/64\n').conns[0]!;
+  assert.deepEqual(d.left.nexthop, { kind: 'defaultroute' });
+  assert.deepEqual(d.right.nexthop, { kind: 'direct' });
+  assert.equal((d.left.subnet as { text: string }).text, '10.0.0.1/32');
+  assert.equal(d.options['leftsubnet']!.origin!.line, 4);
+  assert.equal((d.right.subnet as { text: string }).text, '2001:db8::/64');
+});
+
+test('per-side keywords without a side are refused, naming both; underscore spellings are old names', () => {
+  assert.match(refused('conn a\n\tsubnets=10.0.0.0/24\n')[0]!, /keyword 'subnets': a per-side keyword needs its side .*\(expected 'leftsubnets' or 'rightsubnets'\)/);
+  const c = parse('config setup\n\tvirtual_private=%v4:10.0.0.0/8\nconn a\n\tremote_peer_type=cisco\n');
+  assert.equal(c.setup.virtualPrivate.length, 1);
+  assert.equal(c.conns[0]!.options['remote-peer-type']!.text, 'cisco');
+  assert.equal(c.warnings.length, 2);
+});
