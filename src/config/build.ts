@@ -154,7 +154,7 @@ export function buildConn(r: ResolvedConn, errors: ErrorList): ConnectionConfig 
     markIn: get(o, 'mark-in'),
     markOut: get(o, 'mark-out'),
     metric: get(o, 'metric'),
-    mtu: get(o, 'mtu'),
+    mtu: get<number | undefined>(o, 'mtu') || undefined,
     failureshunt: get(o, 'failureshunt'),
     negotiationshunt: get(o, 'negotiationshunt'),
     options: o,

@@ -72,8 +72,11 @@ export async function ourVerdict(file: string): Promise<{ verdict: Verdict; erro
   }
 }
 
-/** Libreswan's readwriteconf: conn -> key -> the first non-empty value it prints (later ones are derived). */
-function libreswanConns(file: string): Map<string, Map<string, string>> {
+/**
+ * Libreswan's readwriteconf: section -> key -> the first non-empty value it prints (later ones are
+ * derived); the config setup section is under the name "config setup".
+ */
+function libreswanSections(file: string): Map<string, Map<string, string>> {
   const r = spawnSync(READWRITECONF, ['--config', path.basename(file)], { cwd: path.dirname(file), encoding: 'utf8' });
   const conns = new Map<string, Map<string, string>>();
   let current: Map<string, string> | undefined;
@@ -84,7 +87,11 @@ function libreswanConns(file: string): Map<string, Map<string, string>> {
       conns.set(head[1]!, current);
       continue;
     }
-    if (/^config /.test(line)) current = undefined;
+    if (/^config setup/.test(line)) {
+      current = new Map();
+      conns.set('config setup', current);
+      continue;
+    }
     const kv = /^\t([a-z0-9-]+)=(.*)$/.exec(line);
     if (!current || !kv || kv[2] === '' || current.has(kv[1]!)) continue;
     // Values with special characters are printed in double quotes.
@@ -94,17 +101,24 @@ function libreswanConns(file: string): Map<string, Map<string, string>> {
 }
 
 /** Reads a value as Libreswan printed it (times in milliseconds) into our canonical text. */
-function libreswanText(key: string, text: string): string | undefined {
-  const lookup = lookupKeyword('conn', key);
+function libreswanText(section: 'conn' | 'setup', key: string, text: string): string | undefined {
+  const lookup = lookupKeyword(section, key);
   if (!lookup.found) return undefined;
   const kind = lookup.match.def.value;
   const parsed = parseValue(kind.kind === 'time' ? { ...kind, bareUnit: 'ms', max: undefined } : kind, text);
   return parsed.ok ? formatValue(kind, parsed.value) : `unreadable '${text}'`;
 }
 
-function meaningDifferences(file: string, config: LoadedConfig): string[] {
+export function meaningDifferences(file: string, config: LoadedConfig): string[] {
   const out: string[] = [];
-  const theirs = libreswanConns(file);
+  const theirs = libreswanSections(file);
+  for (const [key, text] of theirs.get('config setup') ?? []) {
+    const expected = libreswanText('setup', key, text);
+    if (expected === undefined) continue;
+    const lookup = lookupKeyword('setup', key);
+    const ours = lookup.found ? config.setup.options[lookup.match.canonical]?.text : undefined;
+    if (ours !== expected) out.push(`config setup/${key}: libreswan ${text} (${expected}), ours ${ours ?? 'unset'}`);
+  }
   for (const conn of config.conns) {
     const values = theirs.get(conn.name);
     if (!values) {
@@ -116,7 +130,7 @@ function meaningDifferences(file: string, config: LoadedConfig): string[] {
       // Without authby=, readwriteconf prints the policy bits it derived ("none"); pluto then applies the
       // documented default rsasig,ecdsa, which is what we fill in.
       if (key === 'authby' && text === 'none' && !conn.options['authby']?.origin) continue;
-      const expected = libreswanText(key, text);
+      const expected = libreswanText('conn', key, text);
       if (expected === undefined) continue;
       const lookup = lookupKeyword('conn', key);
       const ours = lookup.found ? conn.options[lookup.match.canonical]?.text : undefined;

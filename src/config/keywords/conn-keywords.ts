@@ -89,8 +89,9 @@ export const CONN_KEYWORDS: readonly KeywordDef[] = [
   c('send-vendorid', yesno, { default: false }),
   c('overlapip', yesno, { default: false }),
   c('reqid', int(1, 16379)),
-  c('metric', int(1, 0x7fffffff), { default: 1 }),
-  c('mtu', int(68, 65535)),
+  c('metric', int(0, 0x7fffffff), { default: 1 }),
+  // Libreswan accepts mtu=0 and reads it as "no MTU set".
+  c('mtu', int(0, 65535)),
   c('tfc', int(0, 65535), { default: 0 }),
   c('send-no-esp-tfc', yesno, { default: false }),
   c('nflog', int(0, 65535), { default: 0 }),

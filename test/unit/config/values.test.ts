@@ -39,7 +39,10 @@ test('percentages, integers with ranges, byte counts, marks, keyingtries', () =>
   assert.equal(c.keyingtries, 0);
   assert.equal(c.mtu, 1400);
   assert.match(refused('conn a\n\trekeyfuzz=50\n')[0]!, /not a percentage/);
-  assert.match(refused('conn a\n\tmtu=10\n')[0]!, /keyword 'mtu': 10 is out of range \(expected a whole number from 68 to 65535\)/);
+  assert.match(refused('conn a\n\tmtu=70000\n')[0]!, /keyword 'mtu': 70000 is out of range \(expected a whole number from 0 to 65535\)/);
+  assert.equal(conn('\tmtu=0').mtu, undefined);
+  assert.match(refused('conn a\n\treqid=0x10\n')[0]!, /'0x10' is not a whole number/);
+  assert.match(refused('config setup\n\tkeep-alive=20s\n')[0]!, /keyword 'keep-alive': '20s' is not a whole number/);
   assert.match(refused('conn a\n\tipsec-max-bytes=1kb\n')[0]!, /not a count/);
   assert.match(refused('conn a\n\tmark=0x100/0xff\n')[0]!, /bits outside the mask/);
   assert.match(refused('conn a\n\tmark=5\n')[0]!, /mark '5' has no mask/);
