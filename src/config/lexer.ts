@@ -33,6 +33,7 @@ function isBlank(c: string | undefined): boolean {
 /** Splits `text` into tokens; grammar errors go to `errors` (the rest of the file is still read). */
 export function tokenize(text: string, file: string, errors: ErrorList): Token[] {
   const tokens: Token[] = [];
+  const state: FileState = { version: false };
   const lines = text.split('\n');
   for (let n = 0; n < lines.length; n++) {
     let raw = lines[n]!;
@@ -43,7 +44,7 @@ export function tokenize(text: string, file: string, errors: ErrorList): Token[]
     if (body === '') continue;
     const indented = isBlank(line[0]);
     if (!indented) {
-      const token = headerToken(body, origin, errors);
+      const token = headerToken(body, origin, errors, state);
       if (token) tokens.push(token);
       continue;
     }
@@ -57,10 +58,20 @@ export function tokenize(text: string, file: string, errors: ErrorList): Token[]
   return tokens;
 }
 
-function headerToken(body: string, origin: Origin, errors: ErrorList): Token | undefined {
+interface FileState {
+  /** A version line was seen (Libreswan refuses a second one). */
+  version: boolean;
+}
+
+function headerToken(body: string, origin: Origin, errors: ErrorList, state: FileState): Token | undefined {
   const words = body.split(/[ \t]+/);
   const head = words[0]!;
   if (head === 'version') {
+    if (state.version) {
+      errors.add(new ConfigError(origin, "a second 'version' line", { kind: 'syntax' }));
+      return undefined;
+    }
+    state.version = true;
     if (words.length !== 2 || !/^\d+(\.\d+)?$/.test(words[1]!)) {
       errors.add(new ConfigError(origin, `bad version line '${body}'`, { expected: "'version 2' or 'version 2.0'", kind: 'syntax' }));
       return undefined;

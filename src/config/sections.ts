@@ -44,6 +44,7 @@ export type WarningSink = (origin: Origin, message: string) => void;
 
 /** Kinds whose empty value is meaningful text ("leftupdown=" disables the script); others refuse it. */
 const EMPTY_OK = new Set(['string', 'path', 'external']);
+const EMPTY_REFUSED = new Set(['yesno', 'time', 'percent', 'byteCount']);
 
 export function buildSections(tokens: readonly Token[], errors: ErrorList, warn: WarningSink): RawConfig {
   const setup: RawSection = { name: 'setup', origin: { file: '', line: 0 }, settings: new Map(), also: [] };
@@ -168,7 +169,11 @@ function addSetting(
     return;
   }
   if (text === '' && !EMPTY_OK.has(match.def.value.kind)) {
-    errors.add(new ConfigError(origin, 'empty value', { keyword: key, expected: 'a value (remove the line to use the default)', kind: 'syntax' }));
+    // Libreswan's lexer refuses an empty yes/no, duration, percentage or count (exit 3); any other empty
+    // value "stands for the system default", as if the line were not there (a %default still applies).
+    if (EMPTY_REFUSED.has(match.def.value.kind)) {
+      errors.add(new ConfigError(origin, 'empty value', { keyword: key, expected: 'a value (remove the line to use the default)', kind: 'syntax' }));
+    }
     return;
   }
   const parsed: Parsed<ConfValue> = text === '' ? { ok: true, value: '' } : parseValue(match.def.value, text);

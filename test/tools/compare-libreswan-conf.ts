@@ -49,6 +49,7 @@ const WHY: Record<string, string> = {
   'reject-subnet-and-subnets.conf': 'Libreswan loads leftsubnet= with leftsubnets= (pluto fails later); ipsec.conf(5) forbids it, we refuse',
   'reject-unresolvable-host.conf': "addconn does not resolve host names (pluto does later, and retries); we resolve at load and refuse a name that does not resolve, naming it",
   'reject-sideless-keyword.conf': 'Libreswan 4.10 silently reads a per-side keyword written without left/right (subnets=) as the right side; we ask which side is meant',
+  'reject-quote-inside-value.conf': 'ipsec.conf(5): "a value cannot itself contain a double quote"; Libreswan 4.10 keeps it in the value anyway; we refuse',
   'reject-missing-include.conf': 'Libreswan only warns about an include that cannot be opened; we refuse (a gateway must not start half-configured)',
 };
 

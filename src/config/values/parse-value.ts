@@ -83,6 +83,9 @@ function parseOneSubnet(text: string): Parsed<Subnet> {
 }
 
 function parseSubnetValue(text: string): Parsed<SubnetValue> {
+  // Libreswan reads leftsubnet={10.0.0.0/24} as the one subnet inside the braces.
+  const braced = /^\{\s*([^,\s{}]+)\s*\}$/.exec(text);
+  if (braced) text = braced[1]!;
   const m = /^(vhost|vnet):(.+)$/.exec(text);
   if (m) {
     for (const part of m[2]!.split(',')) {

@@ -55,9 +55,17 @@ test('duplicate keys, duplicate conns, duplicate %default keys are refused', () 
   assert.match(refused('conn %default\n\tpfs=no\nconn %default\n\tpfs=yes\n')[0]!, /test\.conf:4: keyword 'pfs': set twice in conn %default/);
 });
 
-test('empty values: refused for typed keywords, meaningful for text ones', () => {
+test('empty values: refused for yes/no, times, percentages, counts; otherwise the default, as if omitted', () => {
   assert.match(refused('conn a\n\tpfs=\n')[0]!, /keyword 'pfs': empty value/);
+  assert.match(refused('conn a\n\tikelifetime=\n')[0]!, /keyword 'ikelifetime': empty value/);
   assert.equal(parse('conn a\n\tleftupdown=""\n').conns[0]!.left.updown, '');
+  const c = parse('conn %default\n\tauto=add\nconn a\n\tauto=\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tmtu=\n').conns[0]!;
+  assert.equal(c.auto, 'add');
+  assert.equal(c.mtu, undefined);
+});
+
+test('a second version line is refused, as Libreswan does', () => {
+  assert.match(refused('version 2.0\nversion 2\n')[0]!, /test\.conf:2: a second 'version' line/);
 });
 
 test('include: globs relative to the including file, sorted, nested; a missing file is refused', () => {

@@ -68,6 +68,7 @@ test('subnets: CIDR, netmask form, host bits cleared with a warning, lists; bad 
   assert.match(r.warnings[0]!, /host bits set; using 10\.1\.0\.0\/16/);
   assert.deepEqual(r.conns[1]!.left.subnets.map((s) => s.text), ['10.0.0.0/24', '10.0.1.0/24']);
   assert.deepEqual(r.conns[1]!.right.subnets.map((s) => s.text), ['2001:db8::/64', '0.0.0.0/0']);
+  assert.equal((conn('\tleftsubnet={10.3.0.0/24}').left.subnet as { text: string }).text, '10.3.0.0/24');
   assert.match(refused('conn a\n\tleftsubnet=10.0.0.0\n')[0]!, /bad subnet '10\.0\.0\.0': no '\/'/);
   assert.match(refused('conn a\n\tleftsubnet=10.0.0.0/33\n')[0]!, /bad prefix length/);
   assert.match(refused('conn a\n\tleftsubnet=10.0.0.0/24\n\tleftsubnets=10.1.0.0/24\n')[0]!, /leftsubnet= and leftsubnets= cannot be used together/);
