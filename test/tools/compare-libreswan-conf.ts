@@ -50,6 +50,10 @@ const WHY: Record<string, string> = {
   'reject-unresolvable-host.conf': "addconn does not resolve host names (pluto does later, and retries); we resolve at load and refuse a name that does not resolve, naming it",
   'reject-sideless-keyword.conf': 'Libreswan 4.10 silently reads a per-side keyword written without left/right (subnets=) as the right side; we ask which side is meant',
   'reject-quote-inside-value.conf': 'ipsec.conf(5): "a value cannot itself contain a double quote"; Libreswan 4.10 keeps it in the value anyway; we refuse',
+  'reject-leftauth-alone.conf': 'ipsec.conf(5): "If leftauth is set, rightauth must also be set"; addconn does not check it (pluto refuses the conn later); we refuse the file',
+  'reject-both-defaultroute.conf': 'ipsec.conf(5): "Either left or right may be %defaultroute, but not both"; addconn does not check it; we refuse',
+  'reject-ikeport-500.conf': 'ipsec.conf(5): leftikeport "cannot be 0 or 500"; addconn does not check it; we refuse',
+  'reject-auto-add-without-left.conf': 'left= is "(required)" in ipsec.conf(5); addconn does not check it (pluto refuses the conn at --add); we refuse',
   'reject-missing-include.conf': 'Libreswan only warns about an include that cannot be opened; we refuse (a gateway must not start half-configured)',
 };
 
