@@ -9,11 +9,12 @@ import { buildConn, buildSetup } from './build';
 import { ConfigError, ConfigLoadError, ErrorList, Origin } from './errors';
 import { validateExternalValues } from './external-values';
 import { FileSource, diskFiles, readTokens } from './include';
-import { ConnectionConfig, EndConfig, LoadedConfig } from './model';
+import { ConnectionConfig, EndConfig, LoadedConfig, OptionValue } from './model';
 import { localAddresses, orient } from './orientation';
 import { resolveConns } from './resolve';
 import { buildSections } from './sections';
 import { IpAddress, parseIp } from './values/address';
+import { HostValue } from './values/parse-value';
 
 export interface ParseOptions {
   /** Where included files are read from (default: the disk). */
@@ -73,7 +74,12 @@ async function resolveEnd(conn: ConnectionConfig, e: EndConfig, resolver: (name:
     errors.add(new ConfigError(origin, `conn '${conn.name}': host name '${host.name}' does not resolve (${why})`, { keyword: e.side, expected: 'a name that resolves, or an IP address', kind: 'resolve' }));
     return;
   }
-  host.address = found;
+  // A host value can be shared by several conns (through %default or also=), each with its own
+  // hostaddrfamily: give this conn its own resolved copy.
+  const resolved: HostValue = { kind: 'hostname', name: host.name, address: found };
+  e.host = resolved;
+  const option = conn.options[e.side];
+  if (option) (conn.options as Record<string, OptionValue>)[e.side] = { ...option, value: resolved };
 }
 
 /** Reads `file`, resolves host names, orients every conn; throws ConfigLoadError when the file is refused. */

@@ -34,6 +34,15 @@ test('host names are resolved at load (family from hostaddrfamily) and used for 
   assert.equal(h6?.kind === 'hostname' && h6.address?.text, '2001:db8::7');
 });
 
+test('a host name shared through %default is resolved per conn, each with its own family', async () => {
+  const file = tmpConf('conn %default\n\tleft=gw.example.net\nconn v4\n\tright=192.0.2.9\nconn v6\n\tright=2001:db8::9\n');
+  const c = await loadIpsecConf(file, { localAddresses: [], resolveHost });
+  const [a, b] = c.conns.map((x) => x.left.host);
+  assert.equal(a?.kind === 'hostname' && a.address?.text, '198.51.100.7');
+  assert.equal(b?.kind === 'hostname' && b.address?.text, '2001:db8::7');
+  assert.equal((c.conns[1]!.options['left']!.value as { address: { text: string } }).address.text, '2001:db8::7');
+});
+
 test('an unresolvable host name refuses the whole file with file:line', async () => {
   const file = tmpConf('conn ok\n\tleft=192.0.2.1\n\tright=192.0.2.2\nconn bad\n\tleft=192.0.2.1\n\tright=nowhere.invalid\n');
   await assert.rejects(loadIpsecConf(file, { localAddresses: [], resolveHost }), (err: unknown) => {
