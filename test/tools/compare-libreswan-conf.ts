@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { ConfigLoadError, LoadedConfig, loadIpsecConf } from '../../src/config';
-import { lookupKeyword } from '../../src/config/keywords';
+import { ALL_KEYWORDS, lookupKeyword } from '../../src/config/keywords';
 import { formatValue } from '../../src/config/values/format';
 import { parseValue } from '../../src/config/values/parse-value';
 import { REPO_ROOT } from '../helpers/paths';
@@ -19,6 +19,43 @@ import { CORPUS_LOCAL_ADDRESSES, corpusResolver } from '../corpus/conf/fixtures'
 
 export const CORPUS_DIR = path.join(REPO_ROOT, 'test', 'corpus', 'conf');
 export const MANIFEST = path.join(CORPUS_DIR, 'manifest.json');
+export const KEYWORD_COVERAGE = path.join(CORPUS_DIR, 'keyword-coverage.json');
+
+export interface KeywordCoverage {
+  /** Every name in our table (aliases, old names, left/right forms), as "setup name" / "conn name". */
+  checked: string[];
+  /** Names Libreswan 4.10's addconn does not know (must stay empty: we accept nothing it refuses). */
+  unknownToLibreswan: string[];
+}
+
+/** Every keyword name we accept, with its section. */
+export function ourKeywordNames(): string[] {
+  const out: string[] = [];
+  for (const d of ALL_KEYWORDS) {
+    for (const n of [d.name, ...(d.aliases ?? []), ...(d.oldNames ?? [])]) {
+      if (d.perSide) out.push(`conn left${n}`, `conn right${n}`);
+      else out.push(`${d.section} ${n}`);
+    }
+  }
+  return out.sort();
+}
+
+/** Asks Libreswan whether it knows each of our keyword names in its section. */
+function keywordCoverage(): KeywordCoverage {
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'swanlet-kw-'));
+  const file = path.join(dir, 'k.conf');
+  const checked = ourKeywordNames();
+  const unknownToLibreswan: string[] = [];
+  for (const entry of checked) {
+    const [section, name] = entry.split(' ') as [string, string];
+    fs.writeFileSync(file, section === 'setup' ? `config setup\n\t${name}=x\n` : `conn a\n\t${name}=x\n`);
+    const r = spawnSync(ADDCONN, ['--config', file, '--checkconfig'], { encoding: 'utf8' });
+    const out = `${r.stdout}${r.stderr}`;
+    if (out.includes(`syntax error [${name}]`) || out.includes('unexpected keyword') || out.includes('not valid in')) unknownToLibreswan.push(entry);
+  }
+  fs.rmSync(dir, { recursive: true });
+  return { checked, unknownToLibreswan };
+}
 const ADDCONN = '/opt/libreswan/usr/libexec/ipsec/addconn';
 const READWRITECONF = '/opt/libreswan/usr/libexec/ipsec/readwriteconf';
 
@@ -174,8 +211,13 @@ async function main(): Promise<number> {
     for (const d of e.meaningDifferences) process.stdout.write(`        value: ${d}\n`);
   }
   process.stdout.write(`${entries.length} files, ${entries.length - differ.length} same verdict and values, ${differ.length} different (each explained)\n`);
-  if (process.argv.includes('--write')) fs.writeFileSync(MANIFEST, `${JSON.stringify(entries, null, 2)}\n`);
-  return differ.some((e) => e.why === 'UNEXPLAINED DIFFERENCE') ? 1 : 0;
+  const coverage = keywordCoverage();
+  process.stdout.write(`keywords: ${coverage.checked.length} names checked, ${coverage.unknownToLibreswan.length} unknown to Libreswan${coverage.unknownToLibreswan.length ? `: ${coverage.unknownToLibreswan.join(', ')}` : ''}\n`);
+  if (process.argv.includes('--write')) {
+    fs.writeFileSync(MANIFEST, `${JSON.stringify(entries, null, 2)}\n`);
+    fs.writeFileSync(KEYWORD_COVERAGE, `${JSON.stringify(coverage, null, 2)}\n`);
+  }
+  return differ.some((e) => e.why === 'UNEXPLAINED DIFFERENCE') || coverage.unknownToLibreswan.length > 0 ? 1 : 0;
 }
 
 // `node --test dist/test/` also runs this file; the comparison is a tool, not part of the suite

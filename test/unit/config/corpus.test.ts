@@ -5,7 +5,16 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { CORPUS_DIR, MANIFEST, ManifestEntry, corpusFiles, ourVerdict } from '../../tools/compare-libreswan-conf';
+import {
+  CORPUS_DIR,
+  KEYWORD_COVERAGE,
+  KeywordCoverage,
+  MANIFEST,
+  ManifestEntry,
+  corpusFiles,
+  ourKeywordNames,
+  ourVerdict,
+} from '../../tools/compare-libreswan-conf';
 
 const manifest: ManifestEntry[] = JSON.parse(fs.readFileSync(MANIFEST, 'utf8'));
 
@@ -26,3 +35,9 @@ for (const entry of manifest) {
     assert.equal(r.error, entry.ourError);
   });
 }
+
+test('every keyword name we accept was checked against Libreswan 4.10, and it knows them all', () => {
+  const coverage: KeywordCoverage = JSON.parse(fs.readFileSync(KEYWORD_COVERAGE, 'utf8'));
+  assert.deepEqual(coverage.checked, ourKeywordNames(), 'the keyword table changed: rerun the comparison tool with --write');
+  assert.deepEqual(coverage.unknownToLibreswan, []);
+});
