@@ -4,6 +4,7 @@ import { ConfigError, ErrorList, Origin } from './errors';
 import { CONN_KEYWORDS, END_KEYWORDS, SETUP_KEYWORDS } from './keywords';
 import { DefaultValue, KeywordDef } from './keywords/types';
 import { AutoAction, ConfigSetup, ConnectionConfig, ConnType, EndConfig, OptionValue, Side } from './model';
+import { OptionMap } from './option-map';
 import { ResolvedConn } from './resolve';
 import { RawSection, Setting } from './sections';
 import { formatValue } from './values/format';
@@ -29,9 +30,11 @@ function keyList(defs: readonly KeywordDef[], names: (def: KeywordDef) => string
   return out;
 }
 
+// The ends first (all of left, then all of right), as Libreswan's readwriteconf prints them.
 const CONN_KEYS: KeyList = [
+  ...keyList(END_KEYWORDS, (d) => ['left' + d.name]),
+  ...keyList(END_KEYWORDS, (d) => ['right' + d.name]),
   ...keyList(CONN_KEYWORDS, (d) => [d.name]),
-  ...keyList(END_KEYWORDS, (d) => ['left' + d.name, 'right' + d.name]),
 ];
 const SETUP_KEYS: KeyList = keyList(SETUP_KEYWORDS, (d) => [d.name]);
 
@@ -43,32 +46,31 @@ for (const [name, def] of [...CONN_KEYS, ...SETUP_KEYS]) {
   if (typeof d === 'object') Object.freeze(d);
   DEFAULT_OPTIONS.set(name, Object.freeze({ value: d, text: formatValue(def.value, d) }));
 }
+const CONN_ORDER = CONN_KEYS.map(([name]) => name);
+const SETUP_ORDER = SETUP_KEYS.map(([name]) => name);
 
 const DEFAULT_ROUTE_NEXTHOP: OptionValue = Object.freeze({ value: Object.freeze({ kind: 'defaultroute' }) as NexthopValue, text: '%defaultroute' });
 
-/** Every keyword with a value (set, or Libreswan's default), in table order. */
-function collect(keys: KeyList, settings: Map<string, Setting>): Record<string, OptionValue> {
-  const out: Record<string, OptionValue> = {};
-  for (const [name, def] of keys) {
-    const setting = settings.get(name);
-    if (setting) {
-      const text = setting.text === '' ? '' : formatValue(def.value, setting.value);
-      out[name] = { value: setting.value, text, origin: setting.origin };
-    } else {
-      const d = DEFAULT_OPTIONS.get(name);
-      if (d) out[name] = d;
-    }
+/** The values set in the file over the shared defaults. */
+function collect(order: readonly string[], settings: Map<string, Setting>): OptionMap {
+  const own = new Map<string, OptionValue>();
+  for (const [name, setting] of settings) {
+    const text = setting.text === '' ? '' : formatValue(setting.match.def.value, setting.value);
+    own.set(name, { value: setting.value, text, origin: setting.origin });
   }
-  return out;
+  return new OptionMap(order, DEFAULT_OPTIONS, own);
 }
 
-function get<T>(options: Record<string, OptionValue>, key: string): T {
-  return options[key]?.value as T;
+function get<T>(options: OptionMap, key: string): T {
+  return options.get(key)?.value as T;
 }
 
-function end(side: Side, o: Record<string, OptionValue>): EndConfig {
+function end(side: Side, o: OptionMap): EndConfig {
   const k = (n: string): string => side + n;
-  const text = (n: string): string | undefined => (o[k(n)] ? String(o[k(n)]!.value) : undefined);
+  const text = (n: string): string | undefined => {
+    const v = o.get(side + n);
+    return v ? String(v.value) : undefined;
+  };
   return {
     side,
     host: get(o, k('')),
@@ -100,20 +102,20 @@ function end(side: Side, o: Record<string, OptionValue>): EndConfig {
 }
 
 export function buildConn(r: ResolvedConn, errors: ErrorList): ConnectionConfig {
-  const o = collect(CONN_KEYS, r.settings);
+  const o = collect(CONN_ORDER, r.settings);
   // left=%defaultroute "overrides any value supplied for leftnexthop" (ipsec.conf(5)): the next hop is the
   // default route's gateway, as Libreswan's readwriteconf shows.
   for (const s of ['left', 'right'] as const) {
-    const host = o[s]?.value as { kind?: string } | undefined;
-    if (host?.kind === 'defaultroute' && !o[`${s}nexthop`]?.origin) o[`${s}nexthop`] = DEFAULT_ROUTE_NEXTHOP;
+    const host = o.get(s)?.value as { kind?: string } | undefined;
+    if (host?.kind === 'defaultroute' && !o.get(`${s}nexthop`)?.origin) o.set(`${s}nexthop`, DEFAULT_ROUTE_NEXTHOP);
     // Libreswan 4.10: a sourceip= without subnet= makes the subnet that one address (readwriteconf shows
     // leftsubnet=SOURCEIP/32), so the tunnel covers the gateway's own internal address.
-    const source = o[`${s}sourceip`];
-    if (source && !o[`${s}subnet`] && !o[`${s}subnets`] && !o[`${s}addresspool`]) {
+    const source = o.get(`${s}sourceip`);
+    if (source && !o.has(`${s}subnet`) && !o.has(`${s}subnets`) && !o.has(`${s}addresspool`)) {
       const ip = source.value as IpAddress;
       const prefix = ip.family === 4 ? 32 : 128;
       const subnet: Subnet = { family: ip.family, address: ip.text, prefix, text: `${ip.text}/${prefix}` };
-      o[`${s}subnet`] = { value: subnet, text: subnet.text, origin: source.origin };
+      o.set(`${s}subnet`, { value: subnet, text: subnet.text, origin: source.origin });
     }
   }
   const conn: ConnectionConfig = {
@@ -127,8 +129,8 @@ export function buildConn(r: ResolvedConn, errors: ErrorList): ConnectionConfig 
     authby: get(o, 'authby'),
     keyexchange: get(o, 'keyexchange'),
     ikev2: get<string>(o, 'ikev2') === 'yes',
-    ike: o['ike'] ? String(o['ike'].value) : undefined,
-    esp: o['esp'] ? String(o['esp'].value) : undefined,
+    ike: o.has('ike') ? String(get(o, 'ike')) : undefined,
+    esp: o.has('esp') ? String(get(o, 'esp')) : undefined,
     phase2: get(o, 'phase2'),
     pfs: get(o, 'pfs'),
     ikelifetime: get(o, 'ikelifetime'),
@@ -164,7 +166,7 @@ export function buildConn(r: ResolvedConn, errors: ErrorList): ConnectionConfig 
 }
 
 function at(conn: ConnectionConfig, key: string): Origin {
-  return conn.options[key]?.origin ?? conn.origin;
+  return conn.options.get(key)?.origin ?? conn.origin;
 }
 
 /** Rules across keywords; each is one Libreswan complaint (which it prints and loads anyway) or a man page "must". */
@@ -177,14 +179,14 @@ function checkConn(conn: ConnectionConfig, errors: ErrorList): void {
     if (e.addressPool && (e.subnet || e.subnets.length > 0)) err(`${s}addresspool`, `${s}addresspool= cannot be used with ${s}subnet= or ${s}subnets=`);
     if (e.subnet && 'virtual' in e.subnet && conn.ikev2) err(`${s}subnet`, 'vhost: and vnet: are only valid for IKEv1 connections', 'ikev2=no, or a plain subnet');
     if (e.ikeport === 500) err(`${s}ikeport`, 'the IKE port cannot be 500 (that is the default port)', 'a port other than 0 and 500');
-    if (e.host?.kind === 'defaultroute' && conn.options[`${s}nexthop`]?.origin) {
+    if (e.host?.kind === 'defaultroute' && conn.options.get(`${s}nexthop`)?.origin) {
       err(`${s}nexthop`, `${s}nexthop= cannot be given when ${s}=%defaultroute (it is filled in from the default route)`);
     }
   }
   if (conn.left.host?.kind === 'defaultroute' && conn.right.host?.kind === 'defaultroute') err('right', 'left and right cannot both be %defaultroute');
   if ((conn.left.auth !== undefined) !== (conn.right.auth !== undefined)) {
     err(conn.left.auth !== undefined ? 'leftauth' : 'rightauth', 'leftauth= and rightauth= must be set together', 'both leftauth= and rightauth=, or neither');
-  } else if (conn.left.auth !== undefined && conn.options['authby']?.origin) {
+  } else if (conn.left.auth !== undefined && conn.options.get('authby')?.origin) {
     err('authby', 'authby= cannot be used with leftauth=/rightauth=', 'either authby= or leftauth=+rightauth=');
   }
   if (conn.auto !== 'ignore') {
@@ -192,13 +194,13 @@ function checkConn(conn: ConnectionConfig, errors: ErrorList): void {
       if (!conn[s].host) err(s, `${s}= is required for auto=${conn.auto}`, `${s}=ADDRESS, a host name or %any`);
     }
   }
-  if (conn.options['send-redirect']?.value === true && !conn.options['redirect-to']) err('send-redirect', 'send-redirect=yes needs redirect-to=');
+  if (conn.options.get('send-redirect')?.value === true && !conn.options.has('redirect-to')) err('send-redirect', 'send-redirect=yes needs redirect-to=');
 }
 
 export function buildSetup(section: RawSection): ConfigSetup {
-  const o = collect(SETUP_KEYS, section.settings);
+  const o = collect(SETUP_ORDER, section.settings);
   return {
-    logfile: o['logfile'] ? String(o['logfile'].value) : undefined,
+    logfile: o.has('logfile') ? String(get(o, 'logfile')) : undefined,
     logtime: get(o, 'logtime'),
     logappend: get(o, 'logappend'),
     logip: get(o, 'logip'),

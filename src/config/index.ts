@@ -6,3 +6,4 @@ export type { Origin } from './errors';
 export type { ConfigSetup, ConnectionConfig, EndConfig, LoadedConfig, OptionValue, Side } from './model';
 export { validateExternalValues } from './external-values';
 export { writeConfigText, writeConfigJson } from './writer';
+export { OptionMap } from './option-map';

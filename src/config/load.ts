@@ -9,7 +9,7 @@ import { buildConn, buildSetup } from './build';
 import { ConfigError, ConfigLoadError, ErrorList, Origin } from './errors';
 import { validateExternalValues } from './external-values';
 import { FileSource, diskFiles, readTokens } from './include';
-import { ConnectionConfig, EndConfig, LoadedConfig, OptionValue } from './model';
+import { ConnectionConfig, EndConfig, LoadedConfig } from './model';
 import { localAddresses, orient } from './orientation';
 import { resolveConns } from './resolve';
 import { buildSections } from './sections';
@@ -59,8 +59,8 @@ async function resolveEnd(conn: ConnectionConfig, e: EndConfig, resolver: (name:
   if (host?.kind !== 'hostname') return;
   // The family: hostaddrfamily=, else that of the other end when it is a literal address, else the first.
   const other = e.side === 'left' ? conn.right.host : conn.left.host;
-  const family = conn.options['hostaddrfamily']?.value ?? (other?.kind === 'address' ? (other.address.family === 6 ? 'ipv6' : 'ipv4') : undefined);
-  const origin = conn.options[e.side]?.origin ?? conn.origin;
+  const family = conn.options.get('hostaddrfamily')?.value ?? (other?.kind === 'address' ? (other.address.family === 6 ? 'ipv6' : 'ipv4') : undefined);
+  const origin = conn.options.get(e.side)?.origin ?? conn.origin;
   let found: IpAddress | undefined;
   let why = 'no address';
   try {
@@ -78,8 +78,8 @@ async function resolveEnd(conn: ConnectionConfig, e: EndConfig, resolver: (name:
   // hostaddrfamily: give this conn its own resolved copy.
   const resolved: HostValue = { kind: 'hostname', name: host.name, address: found };
   e.host = resolved;
-  const option = conn.options[e.side];
-  if (option) (conn.options as Record<string, OptionValue>)[e.side] = { ...option, value: resolved };
+  const option = conn.options.get(e.side);
+  if (option) conn.options.set(e.side, { ...option, value: resolved });
 }
 
 /** Reads `file`, resolves host names, orients every conn; throws ConfigLoadError when the file is refused. */

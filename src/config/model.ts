@@ -1,6 +1,7 @@
 // The typed result of loading ipsec.conf: canonical values (times in seconds, booleans, parsed
 // addresses and subnets) and, for every value, where it came from.
 import { Origin } from './errors';
+import type { OptionMap } from './option-map';
 import { AddressRange, IpAddress, Subnet } from './values/address';
 import { ConfValue, HostValue, NexthopValue, SubnetValue, VirtualPrivateEntry } from './values/parse-value';
 import { Mark, ProtoPort } from './values/scalars';
@@ -96,7 +97,7 @@ export interface ConnectionConfig {
   failureshunt: string;
   negotiationshunt: string;
   /** Every conn keyword (canonical name, leftX and rightX included) that has a value, defaults included. */
-  options: Readonly<Record<string, OptionValue>>;
+  options: OptionMap;
 }
 
 export interface ConfigSetup {
@@ -120,7 +121,7 @@ export interface ConfigSetup {
   ddosIkeThreshold: number;
   maxHalfopenIke: number;
   /** Every setup keyword with a value, defaults included. */
-  options: Readonly<Record<string, OptionValue>>;
+  options: OptionMap;
 }
 
 export interface LoadedConfig {

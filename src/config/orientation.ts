@@ -39,7 +39,7 @@ export function orient(conn: ConnectionConfig, local: ReadonlySet<string>): Side
   const r = isLocal(conn.right, local);
   if (l && r) {
     const same = endAddress(conn.left) !== undefined && endAddress(conn.left) === endAddress(conn.right);
-    return new ConfigError(conn.options['right']?.origin ?? conn.origin, `conn '${conn.name}': both left and right are this host${same ? ' (the same address)' : ''}`, {
+    return new ConfigError(conn.options.get('right')?.origin ?? conn.origin, `conn '${conn.name}': both left and right are this host${same ? ' (the same address)' : ''}`, {
       keyword: 'right',
       expected: 'one end to be an address of this host and the other the peer',
       kind: 'value',

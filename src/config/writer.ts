@@ -1,13 +1,14 @@
 // readwriteconf's output: the configuration as it was understood, every conn with %default and also=
 // resolved, defaults filled in, values in canonical form. Text for people, JSON for machines.
-import { LoadedConfig, OptionValue } from './model';
+import { LoadedConfig } from './model';
+import { OptionMap } from './option-map';
 
 function quote(text: string): string {
   return text === '' || /[\s#]/.test(text) ? `"${text}"` : text;
 }
 
-function lines(options: Readonly<Record<string, OptionValue>>): string[] {
-  return Object.entries(options).map(([k, o]) => `\t${k}=${quote(o.text)}`);
+function lines(options: OptionMap): string[] {
+  return [...options].map(([k, o]) => `\t${k}=${quote(o.text)}`);
 }
 
 export function writeConfigText(config: LoadedConfig): string {
@@ -21,9 +22,9 @@ export function writeConfigText(config: LoadedConfig): string {
   return out.join('\n');
 }
 
-function jsonOptions(options: Readonly<Record<string, OptionValue>>): Record<string, { value: string; from: string }> {
+function jsonOptions(options: OptionMap): Record<string, { value: string; from: string }> {
   const out: Record<string, { value: string; from: string }> = {};
-  for (const [k, o] of Object.entries(options)) out[k] = { value: o.text, from: o.origin ? `${o.origin.file}:${o.origin.line}` : 'default' };
+  for (const [k, o] of options) out[k] = { value: o.text, from: o.origin ? `${o.origin.file}:${o.origin.line}` : 'default' };
   return out;
 }
 

@@ -158,7 +158,7 @@ export function meaningDifferences(file: string, config: LoadedConfig): string[]
     const expected = libreswanText('setup', key, text);
     if (expected === undefined) continue;
     const lookup = lookupKeyword('setup', key);
-    const ours = lookup.found ? config.setup.options[lookup.match.canonical]?.text : undefined;
+    const ours = lookup.found ? config.setup.options.get(lookup.match.canonical)?.text : undefined;
     if (ours !== expected) out.push(`config setup/${key}: libreswan ${text} (${expected}), ours ${ours ?? 'unset'}`);
   }
   for (const conn of config.conns) {
@@ -171,11 +171,11 @@ export function meaningDifferences(file: string, config: LoadedConfig): string[]
       if (key === 'also' || key === 'alsoflip') continue;
       // Without authby=, readwriteconf prints the policy bits it derived ("none"); pluto then applies the
       // documented default rsasig,ecdsa, which is what we fill in.
-      if (key === 'authby' && text === 'none' && !conn.options['authby']?.origin) continue;
+      if (key === 'authby' && text === 'none' && !conn.options.get('authby')?.origin) continue;
       const expected = libreswanText('conn', key, text);
       if (expected === undefined) continue;
       const lookup = lookupKeyword('conn', key);
-      const ours = lookup.found ? conn.options[lookup.match.canonical]?.text : undefined;
+      const ours = lookup.found ? conn.options.get(lookup.match.canonical)?.text : undefined;
       if (ours !== expected) out.push(`${conn.name}/${key}: libreswan ${text} (${expected}), ours ${ours ?? 'unset'}`);
     }
   }

@@ -9,7 +9,7 @@ test('sections, version line, comments and quoted values', () => {
   assert.equal(c.conns.length, 1);
   assert.equal(c.conns[0]!.name, 'a');
   assert.equal(c.conns[0]!.left.updown, 'ipsec _updown --route yes');
-  assert.equal(c.conns[0]!.options['right']!.origin!.line, 9);
+  assert.equal(c.conns[0]!.options.get('right')!.origin!.line, 9);
 });
 
 test('a setting in column 0 is refused with file:line and keyword', () => {

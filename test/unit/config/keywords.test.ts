@@ -22,7 +22,7 @@ test("Libreswan's defaults fill in what is not set", () => {
   assert.equal(c.negotiationshunt, 'hold');
   assert.equal(c.failureshunt, 'none');
   assert.equal(c.left.updown, 'ipsec _updown');
-  assert.equal(c.options['ikelifetime']!.origin, undefined);
+  assert.equal(c.options.get('ikelifetime')!.origin, undefined);
   const s = parse('').setup;
   assert.equal(s.uniqueids, true);
   assert.equal(s.secretsfile, '/etc/ipsec.secrets');
@@ -94,7 +94,7 @@ test('Libreswan 4.10 semantics: ah= is esp=, %defaultroute sets the next hop, so
   assert.deepEqual(d.left.nexthop, { kind: 'defaultroute' });
   assert.deepEqual(d.right.nexthop, { kind: 'direct' });
   assert.equal((d.left.subnet as { text: string }).text, '10.0.0.1/32');
-  assert.equal(d.options['leftsubnet']!.origin!.line, 4);
+  assert.equal(d.options.get('leftsubnet')!.origin!.line, 4);
   assert.equal((d.right.subnet as { text: string }).text, '2001:db8::/64');
 });
 
@@ -102,6 +102,6 @@ test('per-side keywords without a side are refused, naming both; underscore spel
   assert.match(refused('conn a\n\tsubnets=10.0.0.0/24\n')[0]!, /keyword 'subnets': a per-side keyword needs its side .*\(expected 'leftsubnets' or 'rightsubnets'\)/);
   const c = parse('config setup\n\tvirtual_private=%v4:10.0.0.0/8\nconn a\n\tremote_peer_type=cisco\n');
   assert.equal(c.setup.virtualPrivate.length, 1);
-  assert.equal(c.conns[0]!.options['remote-peer-type']!.text, 'cisco');
+  assert.equal(c.conns[0]!.options.get('remote-peer-type')!.text, 'cisco');
   assert.equal(c.warnings.length, 2);
 });

@@ -40,7 +40,7 @@ test('a host name shared through %default is resolved per conn, each with its ow
   const [a, b] = c.conns.map((x) => x.left.host);
   assert.equal(a?.kind === 'hostname' && a.address?.text, '198.51.100.7');
   assert.equal(b?.kind === 'hostname' && b.address?.text, '2001:db8::7');
-  assert.equal((c.conns[1]!.options['left']!.value as { address: { text: string } }).address.text, '2001:db8::7');
+  assert.equal((c.conns[1]!.options.get('left')!.value as { address: { text: string } }).address.text, '2001:db8::7');
 });
 
 test('an unresolvable host name refuses the whole file with file:line', async () => {

@@ -8,8 +8,8 @@ test('%default fills what a conn and its also= sections leave unset', () => {
   assert.equal(c.ikelifetime, 3600);
   assert.equal(c.pfs, true);
   assert.equal(c.salifetime, 7200);
-  assert.equal(c.options['ikelifetime']!.origin!.line, 2);
-  assert.equal(c.options['salifetime']!.origin!.line, 8);
+  assert.equal(c.options.get('ikelifetime')!.origin!.line, 2);
+  assert.equal(c.options.get('salifetime')!.origin!.line, 8);
 });
 
 test('also= is nested, in order, and a diamond is merged once', () => {

@@ -33,7 +33,7 @@ test('percentages, integers with ranges, byte counts, marks, keyingtries', () =>
   const c = conn('\trekeyfuzz=50%\n\treplay-window=0\n\tipsec-max-bytes=2GiB\n\tmark=5/0xffffffff\n\tmark-in=0x10/0xff\n\tkeyingtries=%forever\n\tmtu=1400');
   assert.equal(c.rekeyfuzz, 50);
   assert.equal(c.replayWindow, 0);
-  assert.equal(c.options['ipsec-max-bytes']!.text, String(2 * 1024 ** 3));
+  assert.equal(c.options.get('ipsec-max-bytes')!.text, String(2 * 1024 ** 3));
   assert.deepEqual([c.mark!.value, c.mark!.mask], [5, 0xffffffff]);
   assert.deepEqual([c.markIn!.value, c.markIn!.mask], [0x10, 0xff]);
   assert.equal(c.keyingtries, 0);
