@@ -21,6 +21,7 @@ export interface EndConfig {
   /** leftsubnet= (a subnet, or the IKEv1 vhost:/vnet: form). */
   subnet?: SubnetValue;
   subnets: readonly Subnet[];
+  /** leftvti=: the interface's address and prefix length (host bits kept: `address` is not the network). */
   vti?: Subnet;
   addressPool?: Subnet | AddressRange;
   /** The ID as written; validated by src/config/id.ts (see external-values.ts). */

@@ -9,7 +9,7 @@ export const END_KEYWORDS: readonly KeywordDef[] = [
   e('', { kind: 'host' }),
   e('subnet', { kind: 'subnet' }),
   e('subnets', { kind: 'subnets' }),
-  e('vti', { kind: 'subnet' }),
+  e('vti', { kind: 'interfaceAddress' }),
   e('addresspool', { kind: 'addressPool' }),
   e('protoport', { kind: 'protoport' }),
   e('nexthop', { kind: 'nexthop' }, { default: '%direct' }),

@@ -19,6 +19,8 @@ export type ValueKind =
   | { kind: 'ip' }
   | { kind: 'ipList' }
   | { kind: 'subnet' }
+  /** ADDRESS/PREFIX for an interface (leftvti=): the host bits are the address, so they are kept. */
+  | { kind: 'interfaceAddress' }
   | { kind: 'subnets' }
   | { kind: 'protoport' }
   | { kind: 'mark' }

@@ -198,6 +198,13 @@ export function parseValue(kind: ValueKind, text: string): Parsed<ConfValue> {
       return parseSubnetValue(text);
     case 'subnets':
       return parseSubnetList(text);
+    case 'interfaceAddress': {
+      const r = parseSubnet(text);
+      if (!r.ok) return fail(`bad interface address '${text}': ${r.reason}`, 'ADDRESS/PREFIX such as 10.9.9.1/30');
+      const address = text.slice(0, text.indexOf('/'));
+      const ip = parseIp(address === '0' ? '0.0.0.0' : address)!;
+      return { ok: true, value: { family: ip.family, address: ip.text, prefix: r.subnet.prefix, text: `${ip.text}/${r.subnet.prefix}` } };
+    }
     case 'protoport':
       return parseProtoPort(text);
     case 'mark':

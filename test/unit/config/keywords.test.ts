@@ -105,3 +105,29 @@ test('per-side keywords without a side are refused, naming both; underscore spel
   assert.equal(c.conns[0]!.options.get('remote-peer-type')!.text, 'cisco');
   assert.equal(c.warnings.length, 2);
 });
+
+test('per-side keywords land in their EndConfig', () => {
+  const c = conn(
+    '\tleftid=@west\n\trightid=%fromcert\n\tleftrsasigkey=0sAQO\n\trightecdsakey=0sBBB\n\tleftcert=west-cert\n\trightca=%same\n' +
+      '\tleftckaid=abcd\n\tleftauth=secret\n\trightauth=eaponly\n\trightautheap=tls\n\tleftikeport=4501\n\trightsendcert=never\n' +
+      '\tleftxauthserver=yes\n\trightxauthclient=yes\n\trightusername=bob\n\tleftmodecfgserver=yes\n\trightmodecfgclient=yes\n' +
+      '\tleftupdown=/bin/true\n\tleftcat=yes\n\tleftvti=10.9.9.1/30',
+  );
+  assert.equal(c.left.id, '@west');
+  assert.equal(c.right.id, '%fromcert');
+  assert.equal(c.left.rsasigkey, '0sAQO');
+  assert.equal(c.right.ecdsakey, '0sBBB');
+  assert.equal(c.left.cert, 'west-cert');
+  assert.equal(c.right.ca, '%same');
+  assert.equal(c.left.ckaid, 'abcd');
+  assert.deepEqual([c.left.auth, c.right.auth, c.right.autheap], ['secret', 'eaponly', 'tls']);
+  assert.equal(c.left.ikeport, 4501);
+  assert.equal(c.right.sendcert, 'never');
+  assert.equal(c.left.sendcert, 'sendifasked');
+  assert.deepEqual([c.left.xauthserver, c.right.xauthclient, c.right.username], [true, true, 'bob']);
+  assert.deepEqual([c.left.modecfgserver, c.right.modecfgclient, c.right.modecfgserver], [true, true, false]);
+  assert.equal(c.left.updown, '/bin/true');
+  assert.equal(c.left.cat, true);
+  assert.equal(c.left.vti!.text, '10.9.9.1/30');
+  assert.equal(c.options.get('rightid')!.origin!.line, 5);
+});
