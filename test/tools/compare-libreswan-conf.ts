@@ -109,7 +109,7 @@ export async function ourVerdict(file: string): Promise<{ verdict: Verdict; erro
     const config = await loadIpsecConf(file, { resolveHost: corpusResolver, localAddresses: CORPUS_LOCAL_ADDRESSES });
     return { verdict: 'accept', error: '', config };
   } catch (err) {
-    if (err instanceof ConfigLoadError) return { verdict: 'reject', error: err.errors[0]!.message.replace(CORPUS_DIR + path.sep, '') };
+    if (err instanceof ConfigLoadError) return { verdict: 'reject', error: err.errors[0]!.message.replaceAll(CORPUS_DIR + path.sep, '') };
     throw err;
   }
 }
