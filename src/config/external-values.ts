@@ -1,14 +1,53 @@
 // The one place where the values validated by other modules are checked: the algorithm strings
-// (ike=, esp=/phase2alg=, ah=) by src/config/algorithms/ and the IDs (leftid=, rightid=) by src/config/id.ts.
-import { ConfigError } from './errors';
+// (ike=, esp=/phase2alg=/ah=) by src/config/algorithms/ and the IDs (leftid=, rightid=) by src/config/id.ts.
+import { AlgorithmError, parseAhProposals, parseEspProposals, parseIkeProposals } from './algorithms';
+import { ConfigError, Origin } from './errors';
+import { IdError, parseId } from './id';
 import { ConnectionConfig } from './model';
 
-/**
- * Returns the problems with a conn's algorithm strings and IDs, each at its file:line.
- * TODO(configuration issue, part 2: algorithms and IDs): call the parsers from src/config/algorithms/
- * and src/config/id.ts here once branch feat/secalg is merged; until then these values are kept as text.
- */
+/** A DNS name: an ID written without @ is resolved as a host name, as Libreswan does (ipsec.conf(5) leftid). */
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+\.?$/;
+
+function originOf(conn: ConnectionConfig, key: string): Origin {
+  return conn.options.get(key)?.origin ?? conn.origin;
+}
+
+function checkAlgorithms(conn: ConnectionConfig, errors: ConfigError[]): void {
+  const options = { ikeVersion: conn.ikev2 ? 2 : 1, pfs: conn.pfs } as const;
+  const check = (key: string, parse: () => unknown): void => {
+    try {
+      parse();
+    } catch (err) {
+      if (!(err instanceof AlgorithmError)) throw err;
+      errors.push(new ConfigError(originOf(conn, key), err.message, { keyword: key, expected: 'a proposal list such as aes_gcm256-sha2_256;dh19' }));
+    }
+  };
+  if (conn.ike !== undefined) check('ike', () => parseIkeProposals(conn.ike, options));
+  if (conn.esp !== undefined) {
+    const text = conn.esp;
+    check('esp', () => (conn.phase2 === 'ah' ? parseAhProposals(text, options) : parseEspProposals(text, options)));
+  }
+}
+
+function checkIds(conn: ConnectionConfig, errors: ConfigError[]): void {
+  for (const end of [conn.left, conn.right]) {
+    const id = end.id;
+    if (id === undefined || id === '%myid') continue;
+    try {
+      parseId(id);
+    } catch (err) {
+      if (!(err instanceof IdError)) throw err;
+      if (HOST_NAME.test(id) && !id.includes('=')) continue; // resolved when the conn is added, as a host name
+      const key = `${end.side}id`;
+      errors.push(new ConfigError(originOf(conn, key), err.message, { keyword: key }));
+    }
+  }
+}
+
+/** Returns the problems with a conn's algorithm strings and IDs, each at its file:line. */
 export function validateExternalValues(conn: ConnectionConfig): ConfigError[] {
-  void conn;
-  return [];
+  const errors: ConfigError[] = [];
+  checkAlgorithms(conn, errors);
+  checkIds(conn, errors);
+  return errors;
 }

@@ -78,6 +78,9 @@ export interface ManifestEntry {
 
 /** Why we differ from Libreswan, or what both do, per file (written by hand after reading the outputs). */
 const WHY: Record<string, string> = {
+  'reject-bad-esp.conf': 'addconn does not parse esp= (pluto refuses the conn only when it is added, as algparse says: ESP integrity algorithm rot13 is not recognized); we refuse the file at load',
+  'reject-bad-ike.conf': 'addconn does not parse ike= (pluto refuses the conn only when it is added); we refuse the file at load',
+  'reject-bad-id.conf': 'addconn keeps leftid=%bogus as text (pluto fails when the conn is added); we refuse the file at load',
   'alsoflip.conf': "Libreswan 4.10 accepts alsoflip= but does not merge the section (readwriteconf shows it unflipped and unmerged); we merge it flipped, as ipsec.conf(5) says",
   'reject-bad-time.conf': 'Libreswan 4.10 silently drops ikelifetime=1.5h (no message, default used); we refuse the value',
   'reject-bad-rekeyfuzz.conf': 'Libreswan 4.10 silently drops rekeyfuzz (even valid ones); we refuse a value that is not a percentage',
