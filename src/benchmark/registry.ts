@@ -14,12 +14,15 @@ export interface TrialEntry {
 }
 
 const trialsDir = path.join(__dirname, 'trials');
+/** Project benchmarks (dist/benchmarks): what `npm run bench` adds to the crypto suites. */
+const projectDir = path.join(__dirname, '..', '..', 'benchmarks');
 
 export const TRIALS: readonly TrialEntry[] = [
   { name: 'dh', description: 'DH/ECDH shared secrets per second', module: path.join(trialsDir, 'dh.js'), exportName: 'dhTrial', scope: 'crypto' },
   { name: 'esp', description: 'ESP seal throughput by transform and packet size', module: path.join(trialsDir, 'esp.js'), exportName: 'espTrial', scope: 'crypto' },
   { name: 'prf', description: 'PRF+ key derivation', module: path.join(trialsDir, 'prf.js'), exportName: 'prfTrial', scope: 'crypto' },
   { name: 'nhelpers', description: 'X25519 exchanges on the --nhelpers pool', module: path.join(trialsDir, 'helpers.js'), exportName: 'helpersTrial', scope: 'crypto' },
+  { name: 'config-parse', description: 'parse a 10,000-conn ipsec.conf', module: path.join(projectDir, 'config-parse.js'), exportName: 'configParseTrial', scope: 'project' },
 ];
 
 export function findTrial(name: string): TrialEntry | undefined {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 
 import { parseIpsecConfText } from '../../../src/config';
-import { generateIpsecConf } from '../../tools/generate-conf';
+import { generateIpsecConf } from '../../../benchmarks/generate-conf';
 
 test('the generated N-conn configuration parses into N site conns with %default and also= applied', () => {
   const c = parseIpsecConfText(generateIpsecConf(300), 'gen.conf');
