@@ -46,8 +46,9 @@ export function familyOf(address: string): 4 | 6 {
 /** fe80::/10 */
 export function isLinkLocalV6(address: string): boolean {
   if (familyOf(address) !== 6) return false;
-  const first = parseInt(canonicalAddress(address.split('%')[0] ?? '').split(':')[0] || '0', 16);
-  return (first & 0xffc0) === 0xfe80;
+  // Canonical form has no leading zeros, so the first group is the text before the first colon.
+  const firstGroup = canonicalAddress(address).split(':')[0] ?? '';
+  return (parseInt(firstGroup || '0', 16) & 0xffc0) === 0xfe80;
 }
 
 /** A --listen address: an IPv4 or IPv6 address; a link-local IPv6 address must name its zone. */
