@@ -136,7 +136,13 @@ export class IkeSockets implements Transport {
    * the interfaces. Rescans run one after another.
    */
   rescan(listen?: string[]): Promise<RescanResult> {
-    if (listen !== undefined) this.listen = listen.length > 0 ? listen.map(parseListenAddress) : undefined;
+    if (listen !== undefined) {
+      try {
+        this.listen = listen.length > 0 ? listen.map(parseListenAddress) : undefined;
+      } catch (err) {
+        return Promise.reject(err); // a bad --listen address changes nothing
+      }
+    }
     const run = this.queue.then(() => this.doRescan());
     this.queue = run.catch(() => undefined);
     return run;

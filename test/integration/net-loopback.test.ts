@@ -357,6 +357,9 @@ test('rescan: sockets open for new addresses and close for addresses gone (inter
     const listen = await sockets.rescan(['127.0.0.5', '127.0.0.6']);
     assert.deepEqual(listen.closed, ['127.0.0.4']);
     assert.deepEqual(listen.opened.map((o) => o.address), ['127.0.0.6']);
+    // A bad address in the list is refused and changes nothing.
+    await assert.rejects(sockets.rescan(['127.0.0.7', 'not-an-ip']), /not an IP address/);
+    assert.deepEqual(sockets.listening().map((l) => l.address), ['127.0.0.5', '127.0.0.6']);
     const back = await sockets.rescan([]);
     assert.deepEqual(back.closed, ['127.0.0.6']);
     assert.deepEqual(back.opened.map((o) => o.address), ['127.0.0.4']);
