@@ -1,8 +1,6 @@
 #include "esp.h"
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include <chrono>
@@ -33,13 +31,14 @@ constexpr size_t kAeadIv = 8;
 constexpr size_t kAeadIcv = 16;
 constexpr size_t kMaxIcv = 32;
 
-const char* IntegDigest(int integ, size_t* keyLength, size_t* icvLength) {
+// RFC 2404 / 4868: the key is one digest long, the ICV is the digest truncated to half (SHA-1: 96 bits).
+bool IntegDigest(int integ, EspHmac::Digest* digest, size_t* keyLength, size_t* icvLength) {
   switch (integ) {
-    case kIntegHmacSha1_96: *keyLength = 20; *icvLength = 12; return "SHA1";
-    case kIntegHmacSha256_128: *keyLength = 32; *icvLength = 16; return "SHA2-256";
-    case kIntegHmacSha384_192: *keyLength = 48; *icvLength = 24; return "SHA2-384";
-    case kIntegHmacSha512_256: *keyLength = 64; *icvLength = 32; return "SHA2-512";
-    default: return nullptr;
+    case kIntegHmacSha1_96: *digest = EspHmac::Digest::kSha1; *keyLength = 20; *icvLength = 12; return true;
+    case kIntegHmacSha256_128: *digest = EspHmac::Digest::kSha256; *keyLength = 32; *icvLength = 16; return true;
+    case kIntegHmacSha384_192: *digest = EspHmac::Digest::kSha384; *keyLength = 48; *icvLength = 24; return true;
+    case kIntegHmacSha512_256: *digest = EspHmac::Digest::kSha512; *keyLength = 64; *icvLength = 32; return true;
+    default: return false;
   }
 }
 
@@ -89,7 +88,8 @@ bool EspKeymatLengthsFor(int encr, int keyBits, int integ, EspKeymatLengths* out
     return true;
   }
   size_t icv = 0;
-  if (!IntegDigest(integ, &out->integ, &icv)) {
+  EspHmac::Digest digest = EspHmac::Digest::kSha256;
+  if (!IntegDigest(integ, &digest, &out->integ, &icv)) {
     return *error = "unsupported or missing ESP integrity algorithm " + std::to_string(integ), false;
   }
   return true;
@@ -122,19 +122,17 @@ bool EspSa::Init(const EspConfig& c, std::string* error) {
   aead_ = c.encr == kEncrAesGcm16 || c.encr == kEncrChaCha20Poly1305;
   if (!c.esn && c.initialSeq > 0xffffffffu) return *error = "initial sequence number beyond 2^32-1 without ESN", false;
 
-  if (c.encr != kEncrNull) {
+  const size_t keyLength = static_cast<size_t>(c.keyBits) / 8;
+  if (c.encr == kEncrChaCha20Poly1305) {
+    chacha_.reset(new EspChaChaPoly());
+    if (!chacha_->Init(c.encrKeymat, error)) return false;
+  } else if (c.encr != kEncrNull) {
     EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, CipherName(c.encr, c.keyBits), nullptr);
     cipher_ = EVP_CIPHER_CTX_new();
-    const size_t keyLength = static_cast<size_t>(c.keyBits) / 8;
     bool ok = cipher && cipher_ && EVP_CipherInit_ex2(cipher_, cipher, c.encrKeymat, nullptr, outbound_ ? 1 : 0, nullptr) == 1;
     EVP_CIPHER_free(cipher);
     if (!ok) return *error = "cannot set up " + std::string(CipherName(c.encr, c.keyBits)) + ": " + LastOpenSslError(), false;
-    if (aead_) {
-      salt_ = SecureBuffer(c.encrKeymat + keyLength, kAeadSalt);
-      ivLength_ = kAeadIv;
-      icvLength_ = kAeadIcv;
-      blockSize_ = 4;
-    } else {
+    if (!aead_) {
       EVP_CIPHER_CTX_set_padding(cipher_, 0);
       ivLength_ = 16;
       blockSize_ = 16;
@@ -152,17 +150,17 @@ bool EspSa::Init(const EspConfig& c, std::string* error) {
       }
     }
   }
-  if (!aead_) {
-    size_t keyLength = 0;
-    const char* digest = IntegDigest(c.integ, &keyLength, &icvLength_);
-    macAlg_ = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-    mac_ = macAlg_ ? EVP_MAC_CTX_new(macAlg_) : nullptr;
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest), 0),
-                           OSSL_PARAM_construct_end()};
-    // The MAC context keeps its own (cleansed on free) copy of the key; we keep none.
-    if (!mac_ || EVP_MAC_init(mac_, c.integKey, c.integKeyLength, params) != 1) {
-      return *error = "cannot set up HMAC " + std::string(digest) + ": " + LastOpenSslError(), false;
-    }
+  if (aead_) {
+    salt_ = SecureBuffer(c.encrKeymat + keyLength, kAeadSalt);
+    ivLength_ = kAeadIv;
+    icvLength_ = kAeadIcv;
+    blockSize_ = 4;
+  } else {
+    EspHmac::Digest digest = EspHmac::Digest::kSha256;
+    size_t integKeyLength = 0;
+    IntegDigest(c.integ, &digest, &integKeyLength, &icvLength_);
+    // Only the precomputed inner and outer states are kept (wiped with the SA), not the key.
+    if (!hmac_.Init(digest, c.integKey, c.integKeyLength)) return *error = "cannot set up HMAC", false;
   }
   if (outbound_) {
     seq_ = c.initialSeq;
@@ -176,11 +174,9 @@ bool EspSa::Init(const EspConfig& c, std::string* error) {
 void EspSa::Wipe() {
   EVP_CIPHER_CTX_free(cipher_);  // cleanses the key schedule
   EVP_CIPHER_CTX_free(ivGen_);
-  EVP_MAC_CTX_free(mac_);
-  EVP_MAC_free(macAlg_);
   cipher_ = ivGen_ = nullptr;
-  mac_ = nullptr;
-  macAlg_ = nullptr;
+  chacha_.reset();  // its destructor frees the contexts and zeroes the scratch
+  hmac_.Wipe();
   salt_.Wipe();
   wiped_ = true;
 }
@@ -206,19 +202,10 @@ EspStatus EspSa::Drop(EspStatus status) {
 }
 
 // HMAC over header ‖ IV ‖ ciphertext, then the ESN high bits (RFC 4303 §3.3.2.1), truncated to the ICV.
-bool EspSa::Mac(const uint8_t* data, size_t length, uint32_t seqHigh, uint8_t* icv) {
-  uint8_t full[64];
-  size_t fullLength = 0;
-  if (EVP_MAC_init(mac_, nullptr, 0, nullptr) != 1 || EVP_MAC_update(mac_, data, length) != 1) return false;
-  if (esn_) {
-    uint8_t high[4];
-    Put32(high, seqHigh);
-    if (EVP_MAC_update(mac_, high, 4) != 1) return false;
-  }
-  if (EVP_MAC_final(mac_, full, &fullLength, sizeof full) != 1 || fullLength < icvLength_) return false;
-  std::memcpy(icv, full, icvLength_);
-  OPENSSL_cleanse(full, sizeof full);
-  return true;
+void EspSa::Mac(const uint8_t* data, size_t length, uint32_t seqHigh, uint8_t* icv) const {
+  uint8_t high[4];
+  Put32(high, seqHigh);
+  hmac_.Compute(data, length, high, esn_ ? 4 : 0, icv, icvLength_);
 }
 
 // RFC 4106 §5 / RFC 7634 §2.1: SPI ‖ seq (32 bits), or SPI ‖ ESN high ‖ low with ESN.
@@ -235,6 +222,10 @@ bool EspSa::AeadCrypt(bool encrypt, const uint8_t* aad, size_t aadLength, const 
   uint8_t nonce[kAeadSalt + kAeadIv];
   std::memcpy(nonce, salt_.data(), kAeadSalt);
   std::memcpy(nonce + kAeadSalt, explicitIv, kAeadIv);
+  if (chacha_) {
+    if (encrypt) return chacha_->Seal(nonce, aad, aadLength, data, length, tag);
+    return chacha_->Open(nonce, aad, aadLength, data, length, tag) == EspChaChaPoly::OpenResult::kOk;
+  }
   int outl = 0;
   if (EVP_CipherInit_ex2(cipher_, nullptr, nullptr, nonce, encrypt ? 1 : 0, nullptr) != 1) return false;
   if (EVP_CipherUpdate(cipher_, nullptr, &outl, aad, static_cast<int>(aadLength)) != 1) return false;
@@ -288,7 +279,7 @@ EspStatus EspSa::Seal(uint8_t* buf, size_t bufLength, size_t payloadOffset, size
         return EspStatus::kCrypto;
       }
     }
-    if (!Mac(esp, header + textLength, static_cast<uint32_t>(seq >> 32), icv)) return EspStatus::kCrypto;
+    Mac(esp, header + textLength, static_cast<uint32_t>(seq >> 32), icv);
   }
   *outOffset = payloadOffset - header;
   *outLength = header + textLength + icvLength_;
@@ -328,7 +319,7 @@ EspStatus EspSa::Open(uint8_t* buf, size_t bufLength, size_t offset, size_t leng
     }
   } else {
     uint8_t expected[kMaxIcv];
-    if (!Mac(esp, header + textLength, static_cast<uint32_t>(seq >> 32), expected)) return EspStatus::kCrypto;
+    Mac(esp, header + textLength, static_cast<uint32_t>(seq >> 32), expected);
     if (CRYPTO_memcmp(expected, icv, icvLength_) != 0) return Drop(EspStatus::kAuth);
     if (cipher_) {
       int outl = 0;

@@ -1,0 +1,132 @@
+#include "esp_chacha.h"
+
+#include <openssl/crypto.h>
+
+#include <cstring>
+
+#include "common.h"
+
+namespace {
+
+constexpr size_t kBlock = 64;
+
+inline size_t RoundUpToBlock(size_t n) { return (n + kBlock - 1) / kBlock * kBlock; }
+
+// text ^= keystream, and the keystream is zeroed behind it (no leftover that would decrypt the packet).
+inline void XorAndClear(uint8_t* text, uint8_t* ks, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t a, b;
+    std::memcpy(&a, text + i, 8);
+    std::memcpy(&b, ks + i, 8);
+    a ^= b;
+    std::memcpy(text + i, &a, 8);
+    std::memset(ks + i, 0, 8);
+  }
+  for (; i < n; i++) {
+    text[i] ^= ks[i];
+    ks[i] = 0;
+  }
+}
+
+inline void Put64Le(uint8_t* p, uint64_t v) {
+  for (int i = 0; i < 8; i++) p[i] = static_cast<uint8_t>(v >> (8 * i));
+}
+
+}  // namespace
+
+EspChaChaPoly::~EspChaChaPoly() { Wipe(); }
+
+bool EspChaChaPoly::Init(const uint8_t* key, std::string* error) {
+  EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "ChaCha20", nullptr);
+  chacha_ = EVP_CIPHER_CTX_new();
+  bool ok = cipher && chacha_ && EVP_EncryptInit_ex2(chacha_, cipher, key, nullptr, nullptr) == 1;
+  EVP_CIPHER_free(cipher);
+  polyAlg_ = ok ? EVP_MAC_fetch(nullptr, "POLY1305", nullptr) : nullptr;
+  poly_ = polyAlg_ ? EVP_MAC_CTX_new(polyAlg_) : nullptr;
+  if (!poly_) return *error = "cannot set up ChaCha20 and Poly1305: " + LastOpenSslError(), false;
+  return true;
+}
+
+void EspChaChaPoly::Wipe() {
+  EVP_CIPHER_CTX_free(chacha_);
+  EVP_MAC_CTX_free(poly_);
+  EVP_MAC_free(polyAlg_);
+  chacha_ = nullptr;
+  poly_ = nullptr;
+  polyAlg_ = nullptr;
+  OPENSSL_cleanse(scratch_, sizeof scratch_);
+}
+
+// Keystream for the next `octets` (whole blocks) into the scratch, continuing the block counter.
+bool EspChaChaPoly::Keystream(size_t octets) {
+  int outl = 0;
+  return EVP_EncryptUpdate(chacha_, scratch_, &outl, scratch_, static_cast<int>(octets)) == 1;
+}
+
+// RFC 8439 §2.6 and §2.8: block 0 of (key, nonce) gives the one-time Poly1305 key; the payload starts at block 1.
+// Makes block 0 and the first payload chunk's keystream and keys Poly1305; block 0 is cleared after.
+bool EspChaChaPoly::Start(const uint8_t* nonce, size_t length, size_t* firstTake) {
+  uint8_t iv[16] = {0};  // OpenSSL's ChaCha20 IV: 32-bit little-endian block counter (0) ‖ 96-bit nonce
+  std::memcpy(iv + 4, nonce, kNonceLength);
+  *firstTake = length < kChunk - kBlock ? length : kChunk - kBlock;
+  bool ok = EVP_EncryptInit_ex2(chacha_, nullptr, nullptr, iv, nullptr) == 1 &&
+            Keystream(RoundUpToBlock(kBlock + *firstTake)) &&
+            EVP_MAC_init(poly_, scratch_, kKeyLength, nullptr) == 1;
+  OPENSSL_cleanse(scratch_, kBlock);
+  return ok;
+}
+
+// Poly1305 over aad ‖ pad16 ‖ ciphertext ‖ pad16 ‖ le64(aad length) ‖ le64(ciphertext length).
+bool EspChaChaPoly::Tag(const uint8_t* aad, size_t aadLength, const uint8_t* text, size_t length, uint8_t* tag) {
+  uint8_t head[16] = {0};  // ESP's AAD is 8 or 12 octets: one padded block
+  std::memcpy(head, aad, aadLength);
+  uint8_t tail[15 + 16] = {0};
+  const size_t pad = (16 - length % 16) % 16;
+  Put64Le(tail + pad, aadLength);
+  Put64Le(tail + pad + 8, length);
+  size_t outl = 0;
+  return EVP_MAC_update(poly_, head, sizeof head) == 1 && EVP_MAC_update(poly_, text, length) == 1 &&
+         EVP_MAC_update(poly_, tail, pad + 16) == 1 && EVP_MAC_final(poly_, tag, &outl, kTagLength) == 1 &&
+         outl == kTagLength;
+}
+
+// XORs the keystream into text: the first chunk is already in the scratch (after block 0), the rest is made here.
+bool EspChaChaPoly::Crypt(uint8_t* text, size_t length, size_t firstTake) {
+  XorAndClear(text, scratch_ + kBlock, firstTake);
+  // The unused end of the last block of the first chunk.
+  std::memset(scratch_ + kBlock + firstTake, 0, RoundUpToBlock(kBlock + firstTake) - kBlock - firstTake);
+  for (size_t done = firstTake; done < length;) {
+    const size_t take = length - done < kChunk ? length - done : kChunk;
+    const size_t octets = RoundUpToBlock(take);
+    if (!Keystream(octets)) return OPENSSL_cleanse(scratch_, octets), false;
+    XorAndClear(text + done, scratch_, take);
+    std::memset(scratch_ + take, 0, octets - take);
+    done += take;
+  }
+  return true;
+}
+
+bool EspChaChaPoly::Seal(const uint8_t* nonce, const uint8_t* aad, size_t aadLength, uint8_t* text, size_t length,
+                         uint8_t* tag) {
+  if (aadLength > kMaxAad) return false;
+  size_t first = 0;
+  if (!Start(nonce, length, &first)) return OPENSSL_cleanse(scratch_, sizeof scratch_), false;
+  return Crypt(text, length, first) && Tag(aad, aadLength, text, length, tag);
+}
+
+EspChaChaPoly::OpenResult EspChaChaPoly::Open(const uint8_t* nonce, const uint8_t* aad, size_t aadLength,
+                                              uint8_t* text, size_t length, const uint8_t* tag) {
+  if (aadLength > kMaxAad) return OpenResult::kCrypto;
+  size_t first = 0;
+  uint8_t expected[kTagLength];
+  if (!Start(nonce, length, &first) || !Tag(aad, aadLength, text, length, expected)) {
+    OPENSSL_cleanse(scratch_, sizeof scratch_);
+    return OpenResult::kCrypto;
+  }
+  if (CRYPTO_memcmp(expected, tag, kTagLength) != 0) {
+    OPENSSL_cleanse(scratch_, RoundUpToBlock(kBlock + first));  // the unused keystream
+    return OpenResult::kAuth;
+  }
+  return Crypt(text, length, first) ? OpenResult::kOk : OpenResult::kCrypto;
+}

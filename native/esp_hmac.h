@@ -1,0 +1,38 @@
+// HMAC (RFC 2104) for the ESP integrity transforms, with the keyed inner and outer hash states computed once
+// per SA: per packet only two plain-struct copies, no allocation and no EVP dispatch. (OpenSSL 3.0's EVP_MAC
+// HMAC duplicates its digest context, a malloc and a free, on every re-init and every final.)
+//
+// Plain C++, no napi: data-path threads call it. One thread at a time per instance.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+class EspHmac {
+ public:
+  enum class Digest { kSha1, kSha256, kSha384, kSha512 };
+
+  EspHmac();
+  ~EspHmac();  // wipes
+  EspHmac(const EspHmac&) = delete;
+  EspHmac& operator=(const EspHmac&) = delete;
+
+  // Keys the MAC; false if the hash functions failed (they do not, short of a broken OpenSSL).
+  bool Init(Digest digest, const uint8_t* key, size_t keyLength);
+  // The first `icvLength` (at most the digest length) octets of HMAC(data ‖ extra) into `icv`; `extra` is the
+  // ESN high half (RFC 4303 §3.3.2.1) or nullptr.
+  void Compute(const uint8_t* data, size_t length, const uint8_t* extra, size_t extraLength, uint8_t* icv,
+               size_t icvLength) const;
+  // Cleanses the precomputed states (they are key material: whoever has them can forge ICVs).
+  void Wipe();
+  bool keyed() const { return state_ != nullptr; }
+
+ private:
+  struct State;  // the SHA contexts: their types are deprecated in the 3.0 headers, kept inside esp_hmac.cc
+  struct StateDeleter {
+    void operator()(State* s) const;
+  };
+  Digest digest_ = Digest::kSha256;
+  std::unique_ptr<State, StateDeleter> state_;
+};
