@@ -13,21 +13,47 @@ constexpr size_t kBlock = 64;
 inline size_t RoundUpToBlock(size_t n) { return (n + kBlock - 1) / kBlock * kBlock; }
 
 // text ^= keystream, and the keystream is zeroed behind it (no leftover that would decrypt the packet).
-inline void XorAndClear(uint8_t* text, uint8_t* ks, size_t n) {
+typedef uint64_t Vec16 __attribute__((vector_size(16)));
+typedef uint64_t Vec32 __attribute__((vector_size(32)));
+typedef uint64_t Vec64 __attribute__((vector_size(64)));
+
+template <typename Vec>
+inline void XorAndClearVectors(uint8_t* text, uint8_t* ks, size_t n) {
+  constexpr size_t kWidth = sizeof(Vec);
+  const Vec zero = {0};
   size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t a, b;
-    std::memcpy(&a, text + i, 8);
-    std::memcpy(&b, ks + i, 8);
+  for (; i + kWidth <= n; i += kWidth) {
+    Vec a, b;
+    std::memcpy(&a, text + i, kWidth);
+    std::memcpy(&b, ks + i, kWidth);
     a ^= b;
-    std::memcpy(text + i, &a, 8);
-    std::memset(ks + i, 0, 8);
+    std::memcpy(text + i, &a, kWidth);
+    std::memcpy(ks + i, &zero, kWidth);
   }
   for (; i < n; i++) {
     text[i] ^= ks[i];
     ks[i] = 0;
   }
 }
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+// The baseline x86-64 build only has 16-octet vectors; the widest the CPU has cuts the XOR's instructions
+// by up to four (with 8-octet words it was ~10% of a 1400-octet seal).
+__attribute__((target("avx512f"))) void XorAndClearAvx512(uint8_t* text, uint8_t* ks, size_t n) {
+  XorAndClearVectors<Vec64>(text, ks, n);
+}
+__attribute__((target("avx2"))) void XorAndClearAvx2(uint8_t* text, uint8_t* ks, size_t n) {
+  XorAndClearVectors<Vec32>(text, ks, n);
+}
+void XorAndClear(uint8_t* text, uint8_t* ks, size_t n) {
+  static const int width = __builtin_cpu_supports("avx512f") ? 64 : __builtin_cpu_supports("avx2") ? 32 : 16;
+  if (width == 64) return XorAndClearAvx512(text, ks, n);
+  if (width == 32) return XorAndClearAvx2(text, ks, n);
+  XorAndClearVectors<Vec16>(text, ks, n);
+}
+#else
+void XorAndClear(uint8_t* text, uint8_t* ks, size_t n) { XorAndClearVectors<Vec16>(text, ks, n); }
+#endif
 
 inline void Put64Le(uint8_t* p, uint64_t v) {
   for (int i = 0; i < 8; i++) p[i] = static_cast<uint8_t>(v >> (8 * i));
