@@ -107,13 +107,17 @@ bool EspChaChaPoly::Start(const uint8_t* nonce, size_t length, size_t* firstTake
 bool EspChaChaPoly::Tag(const uint8_t* aad, size_t aadLength, const uint8_t* text, size_t length, uint8_t* tag) {
   uint8_t head[16] = {0};  // ESP's AAD is 8 or 12 octets: one padded block
   std::memcpy(head, aad, aadLength);
-  uint8_t tail[15 + 16] = {0};
-  const size_t pad = (16 - length % 16) % 16;
-  Put64Le(tail + pad, aadLength);
-  Put64Le(tail + pad + 8, length);
+  // The text goes in as a multiple of 4 Poly1305 blocks (all taken by OpenSSL's 4-way code); its rest goes
+  // with the padding and the lengths in one last update: one call fewer into the slower single-block code.
+  const size_t bulk = length / 64 * 64, rest = length - bulk;
+  uint8_t tail[63 + 15 + 16] = {0};
+  std::memcpy(tail, text + bulk, rest);
+  const size_t padded = (rest + 15) / 16 * 16;
+  Put64Le(tail + padded, aadLength);
+  Put64Le(tail + padded + 8, length);
   size_t outl = 0;
-  return EVP_MAC_update(poly_, head, sizeof head) == 1 && EVP_MAC_update(poly_, text, length) == 1 &&
-         EVP_MAC_update(poly_, tail, pad + 16) == 1 && EVP_MAC_final(poly_, tag, &outl, kTagLength) == 1 &&
+  return EVP_MAC_update(poly_, head, sizeof head) == 1 && EVP_MAC_update(poly_, text, bulk) == 1 &&
+         EVP_MAC_update(poly_, tail, padded + 16) == 1 && EVP_MAC_final(poly_, tag, &outl, kTagLength) == 1 &&
          outl == kTagLength;
 }
 
