@@ -13,6 +13,7 @@
         "native/esp.cc",
         "native/esp_chacha.cc",
         "native/esp_hmac.cc",
+        "native/esp_transform.cc",
         "native/replay.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

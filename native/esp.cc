@@ -7,49 +7,14 @@
 #include <cstring>
 
 #include "common.h"
+#include "esp_transform.h"
+
+using namespace esp_detail;
 
 namespace {
 
-inline void Put32(uint8_t* p, uint32_t v) {
-  p[0] = static_cast<uint8_t>(v >> 24);
-  p[1] = static_cast<uint8_t>(v >> 16);
-  p[2] = static_cast<uint8_t>(v >> 8);
-  p[3] = static_cast<uint8_t>(v);
-}
-inline uint32_t Get32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
-}
-inline void Put64(uint8_t* p, uint64_t v) {
-  Put32(p, static_cast<uint32_t>(v >> 32));
-  Put32(p + 4, static_cast<uint32_t>(v));
-}
 // Relaxed increments: one writer per SA, readers only need an eventually consistent view.
 inline void Bump(std::atomic<uint64_t>& c, uint64_t n = 1) { c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
-
-constexpr size_t kAeadSalt = 4;
-constexpr size_t kAeadIv = 8;
-constexpr size_t kAeadIcv = 16;
-constexpr size_t kMaxIcv = 32;
-
-// RFC 2404 / 4868: the key is one digest long, the ICV is the digest truncated to half (SHA-1: 96 bits).
-bool IntegDigest(int integ, EspHmac::Digest* digest, size_t* keyLength, size_t* icvLength) {
-  switch (integ) {
-    case kIntegHmacSha1_96: *digest = EspHmac::Digest::kSha1; *keyLength = 20; *icvLength = 12; return true;
-    case kIntegHmacSha256_128: *digest = EspHmac::Digest::kSha256; *keyLength = 32; *icvLength = 16; return true;
-    case kIntegHmacSha384_192: *digest = EspHmac::Digest::kSha384; *keyLength = 48; *icvLength = 24; return true;
-    case kIntegHmacSha512_256: *digest = EspHmac::Digest::kSha512; *keyLength = 64; *icvLength = 32; return true;
-    default: return false;
-  }
-}
-
-const char* CipherName(int encr, int keyBits) {
-  switch (encr) {
-    case kEncrAesGcm16: return keyBits == 128 ? "AES-128-GCM" : keyBits == 256 ? "AES-256-GCM" : keyBits == 192 ? "AES-192-GCM" : nullptr;
-    case kEncrChaCha20Poly1305: return keyBits == 256 ? "ChaCha20-Poly1305" : nullptr;
-    case kEncrAesCbc: return keyBits == 128 ? "AES-128-CBC" : keyBits == 192 ? "AES-192-CBC" : keyBits == 256 ? "AES-256-CBC" : nullptr;
-    default: return nullptr;
-  }
-}
 
 }  // namespace
 
@@ -69,30 +34,6 @@ const char* EspStatusName(EspStatus status) {
     case EspStatus::kCrypto: return "crypto";
   }
   return "unknown";
-}
-
-bool EspKeymatLengthsFor(int encr, int keyBits, int integ, EspKeymatLengths* out, std::string* error) {
-  const bool aead = encr == kEncrAesGcm16 || encr == kEncrChaCha20Poly1305;
-  if (encr == kEncrNull) {
-    if (keyBits != 0) return *error = "NULL encryption takes no key (keyBits 0)", false;
-    out->encr = 0;
-  } else {
-    if (!CipherName(encr, keyBits)) {
-      return *error = "unsupported ESP encryption " + std::to_string(encr) + " with " + std::to_string(keyBits) + "-bit key", false;
-    }
-    out->encr = static_cast<size_t>(keyBits) / 8 + (aead ? kAeadSalt : 0);
-  }
-  if (aead) {
-    if (integ != kIntegNone) return *error = "an AEAD transform takes no integrity algorithm (integ 0)", false;
-    out->integ = 0;
-    return true;
-  }
-  size_t icv = 0;
-  EspHmac::Digest digest = EspHmac::Digest::kSha256;
-  if (!IntegDigest(integ, &digest, &out->integ, &icv)) {
-    return *error = "unsupported or missing ESP integrity algorithm " + std::to_string(integ), false;
-  }
-  return true;
 }
 
 std::unique_ptr<EspSa> EspSa::Create(const EspConfig& config, std::string* error) {
@@ -201,40 +142,6 @@ EspStatus EspSa::Drop(EspStatus status) {
   return status;
 }
 
-// HMAC over header ‖ IV ‖ ciphertext, then the ESN high bits (RFC 4303 §3.3.2.1), truncated to the ICV.
-void EspSa::Mac(const uint8_t* data, size_t length, uint32_t seqHigh, uint8_t* icv) const {
-  uint8_t high[4];
-  Put32(high, seqHigh);
-  hmac_.Compute(data, length, high, esn_ ? 4 : 0, icv, icvLength_);
-}
-
-// RFC 4106 §5 / RFC 7634 §2.1: SPI ‖ seq (32 bits), or SPI ‖ ESN high ‖ low with ESN.
-size_t EspSa::Aad(uint64_t seq, uint8_t* aad) const {
-  Put32(aad, spi_);
-  if (!esn_) return Put32(aad + 4, static_cast<uint32_t>(seq)), 8;
-  Put64(aad + 4, seq);
-  return 12;
-}
-
-// RFC 4106 / 7634: nonce = salt ‖ explicit IV; the key was set once, only the nonce changes.
-bool EspSa::AeadCrypt(bool encrypt, const uint8_t* aad, size_t aadLength, const uint8_t* explicitIv, uint8_t* data,
-                      size_t length, uint8_t* tag) {
-  uint8_t nonce[kAeadSalt + kAeadIv];
-  std::memcpy(nonce, salt_.data(), kAeadSalt);
-  std::memcpy(nonce + kAeadSalt, explicitIv, kAeadIv);
-  if (chacha_) {
-    if (encrypt) return chacha_->Seal(nonce, aad, aadLength, data, length, tag);
-    return chacha_->Open(nonce, aad, aadLength, data, length, tag) == EspChaChaPoly::OpenResult::kOk;
-  }
-  int outl = 0;
-  if (EVP_CipherInit_ex2(cipher_, nullptr, nullptr, nonce, encrypt ? 1 : 0, nullptr) != 1) return false;
-  if (EVP_CipherUpdate(cipher_, nullptr, &outl, aad, static_cast<int>(aadLength)) != 1) return false;
-  if (length && EVP_CipherUpdate(cipher_, data, &outl, data, static_cast<int>(length)) != 1) return false;
-  if (!encrypt && EVP_CIPHER_CTX_ctrl(cipher_, EVP_CTRL_AEAD_SET_TAG, kAeadIcv, tag) != 1) return false;
-  if (EVP_CipherFinal_ex(cipher_, data + length, &outl) != 1) return false;  // fails if the tag is wrong
-  return !encrypt || EVP_CIPHER_CTX_ctrl(cipher_, EVP_CTRL_AEAD_GET_TAG, kAeadIcv, tag) == 1;
-}
-
 EspStatus EspSa::Seal(uint8_t* buf, size_t bufLength, size_t payloadOffset, size_t payloadLength, uint8_t nextHeader,
                       size_t* outOffset, size_t* outLength) {
   if (wiped_) return EspStatus::kWiped;
@@ -269,17 +176,10 @@ EspStatus EspSa::Seal(uint8_t* buf, size_t bufLength, size_t payloadOffset, size
     if (!AeadCrypt(true, aad, aadLength, esp + 8, text, textLength, icv)) return EspStatus::kCrypto;
   } else {
     if (cipher_) {
-      uint8_t* iv = esp + 8;
-      uint8_t block[16] = {0};
-      Put64(block + 8, seq);
-      int outl = 0;
-      if (EVP_EncryptUpdate(ivGen_, iv, &outl, block, 16) != 1) return EspStatus::kCrypto;
-      if (EVP_CipherInit_ex2(cipher_, nullptr, nullptr, iv, 1, nullptr) != 1 ||
-          EVP_CipherUpdate(cipher_, text, &outl, text, static_cast<int>(textLength)) != 1) {
-        return EspStatus::kCrypto;
-      }
+      if (!EncryptAndMacCbc(esp, textLength, seq, icv)) return EspStatus::kCrypto;
+    } else {
+      Mac(esp, header + textLength, static_cast<uint32_t>(seq >> 32), icv);
     }
-    Mac(esp, header + textLength, static_cast<uint32_t>(seq >> 32), icv);
   }
   *outOffset = payloadOffset - header;
   *outLength = header + textLength + icvLength_;

@@ -112,7 +112,8 @@ class EspSa {
   EspSa() = default;
   bool Init(const EspConfig& config, std::string* error);
   size_t Aad(uint64_t seq, uint8_t* aad) const;
-  void Mac(const uint8_t* data, size_t length, uint32_t seqHigh, uint8_t* icv) const;
+  void Mac(const uint8_t* data, size_t length, uint32_t seqHigh, uint8_t* icv);
+  bool EncryptAndMacCbc(uint8_t* esp, size_t textLength, uint64_t seq, uint8_t* icv);
   bool AeadCrypt(bool encrypt, const uint8_t* aad, size_t aadLength, const uint8_t* explicitIv, uint8_t* data,
                  size_t length, uint8_t* tag);
   EspStatus Drop(EspStatus status);

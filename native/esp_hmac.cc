@@ -71,31 +71,30 @@ bool Precompute(const uint8_t* key, size_t keyLength, typename H::Ctx* inner, ty
 }
 
 template <typename H>
-void Mac(const typename H::Ctx& inner, const typename H::Ctx& outer, const uint8_t* data, size_t length,
-         const uint8_t* extra, size_t extraLength, uint8_t* icv, size_t icvLength) {
+void FinishMac(typename H::Ctx* work, const typename H::Ctx& outer, const uint8_t* extra, size_t extraLength,
+               uint8_t* icv, size_t icvLength) {
   static_assert(std::is_trivially_copyable<typename H::Ctx>::value, "hash contexts are copied per packet");
-  typename H::Ctx c = inner;
   uint8_t md[kMaxDigest];
   // The SHA*_ functions only fail on a null context; these never are.
-  H::Update(&c, data, length);
-  if (extraLength) H::Update(&c, extra, extraLength);
-  H::Final(md, &c);
-  c = outer;
-  H::Update(&c, md, H::kDigest);
-  H::Final(md, &c);
+  if (extraLength) H::Update(work, extra, extraLength);
+  H::Final(md, work);
+  *work = outer;
+  H::Update(work, md, H::kDigest);
+  H::Final(md, work);
   std::memcpy(icv, md, icvLength < H::kDigest ? icvLength : H::kDigest);
-  // The copy ends up holding states derived from the key; the inner digest is cheap to clear too.
-  OPENSSL_cleanse(&c, sizeof c);
+  // The working copy ends up holding states derived from the key; the inner digest is cheap to clear too.
+  OPENSSL_cleanse(work, sizeof *work);
   OPENSSL_cleanse(md, sizeof md);
 }
 
 }  // namespace
 
+// inner and outer: keyed once; work: the packet being MACed, a copy of inner (one thread at a time per SA).
 struct EspHmac::State {
   union {
-    struct { SHA_CTX inner, outer; } sha1;
-    struct { SHA256_CTX inner, outer; } sha256;
-    struct { SHA512_CTX inner, outer; } sha512;  // SHA-384 too
+    struct { SHA_CTX inner, outer, work; } sha1;
+    struct { SHA256_CTX inner, outer, work; } sha256;
+    struct { SHA512_CTX inner, outer, work; } sha512;  // SHA-384 too
   };
 };
 
@@ -122,21 +121,41 @@ bool EspHmac::Init(Digest digest, const uint8_t* key, size_t keyLength) {
   return true;
 }
 
-void EspHmac::Compute(const uint8_t* data, size_t length, const uint8_t* extra, size_t extraLength, uint8_t* icv,
-                      size_t icvLength) const {
-  const State& s = *state_;
+void EspHmac::Begin() {
+  State& s = *state_;
   switch (digest_) {
-    case Digest::kSha1: Mac<Sha1>(s.sha1.inner, s.sha1.outer, data, length, extra, extraLength, icv, icvLength); break;
-    case Digest::kSha256:
-      Mac<Sha256>(s.sha256.inner, s.sha256.outer, data, length, extra, extraLength, icv, icvLength);
-      break;
+    case Digest::kSha1: s.sha1.work = s.sha1.inner; break;
+    case Digest::kSha256: s.sha256.work = s.sha256.inner; break;
     case Digest::kSha384:
-      Mac<Sha384>(s.sha512.inner, s.sha512.outer, data, length, extra, extraLength, icv, icvLength);
-      break;
-    case Digest::kSha512:
-      Mac<Sha512>(s.sha512.inner, s.sha512.outer, data, length, extra, extraLength, icv, icvLength);
-      break;
+    case Digest::kSha512: s.sha512.work = s.sha512.inner; break;
   }
+}
+
+void EspHmac::Update(const uint8_t* data, size_t length) {
+  State& s = *state_;
+  switch (digest_) {
+    case Digest::kSha1: Sha1::Update(&s.sha1.work, data, length); break;
+    case Digest::kSha256: Sha256::Update(&s.sha256.work, data, length); break;
+    case Digest::kSha384:
+    case Digest::kSha512: Sha512::Update(&s.sha512.work, data, length); break;
+  }
+}
+
+void EspHmac::Finish(const uint8_t* extra, size_t extraLength, uint8_t* icv, size_t icvLength) {
+  State& s = *state_;
+  switch (digest_) {
+    case Digest::kSha1: FinishMac<Sha1>(&s.sha1.work, s.sha1.outer, extra, extraLength, icv, icvLength); break;
+    case Digest::kSha256: FinishMac<Sha256>(&s.sha256.work, s.sha256.outer, extra, extraLength, icv, icvLength); break;
+    case Digest::kSha384: FinishMac<Sha384>(&s.sha512.work, s.sha512.outer, extra, extraLength, icv, icvLength); break;
+    case Digest::kSha512: FinishMac<Sha512>(&s.sha512.work, s.sha512.outer, extra, extraLength, icv, icvLength); break;
+  }
+}
+
+void EspHmac::Compute(const uint8_t* data, size_t length, const uint8_t* extra, size_t extraLength, uint8_t* icv,
+                      size_t icvLength) {
+  Begin();
+  Update(data, length);
+  Finish(extra, extraLength, icv, icvLength);
 }
 
 void EspHmac::Wipe() { state_.reset(); }

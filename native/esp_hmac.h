@@ -23,7 +23,11 @@ class EspHmac {
   // The first `icvLength` (at most the digest length) octets of HMAC(data ‖ extra) into `icv`; `extra` is the
   // ESN high half (RFC 4303 §3.3.2.1) or nullptr.
   void Compute(const uint8_t* data, size_t length, const uint8_t* extra, size_t extraLength, uint8_t* icv,
-               size_t icvLength) const;
+               size_t icvLength);
+  // The same in steps, so that a caller can MAC ciphertext while it is being made: Begin, Update..., Finish.
+  void Begin();
+  void Update(const uint8_t* data, size_t length);
+  void Finish(const uint8_t* extra, size_t extraLength, uint8_t* icv, size_t icvLength);
   // Cleanses the precomputed states (they are key material: whoever has them can forge ICVs).
   void Wipe();
   bool keyed() const { return state_ != nullptr; }
