@@ -12,7 +12,21 @@
 #include <cstring>
 #include <type_traits>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 namespace {
+
+// CPUID leaf 7, EBX bit 29: the SHA extensions, which OpenSSL uses for SHA-1 and SHA-256 when present.
+bool CpuHasShaExtensions() {
+#if defined(__x86_64__) || defined(__i386__)
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  return __get_cpuid_count(7, 0, &a, &b, &c, &d) && ((b >> 29) & 1) != 0;
+#else
+  return false;  // other CPUs: not measured, keep one pass
+#endif
+}
 
 constexpr size_t kMaxBlock = 128;  // SHA-384/512 block; SHA-1/256 use 64
 constexpr size_t kMaxDigest = 64;
@@ -117,6 +131,8 @@ bool EspHmac::Init(Digest digest, const uint8_t* key, size_t keyLength) {
   }
   if (!ok) return false;
   digest_ = digest;
+  static const bool shaExtensions = CpuHasShaExtensions();
+  fastSingleBlocks_ = shaExtensions && (digest == Digest::kSha1 || digest == Digest::kSha256);
   state_ = std::move(s);
   return true;
 }

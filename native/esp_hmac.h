@@ -31,6 +31,9 @@ class EspHmac {
   // Cleanses the precomputed states (they are key material: whoever has them can forge ICVs).
   void Wipe();
   bool keyed() const { return state_ != nullptr; }
+  // Whether Update in 64-octet pieces costs no more than one long Update: SHA-1/256 on a CPU with the SHA
+  // extensions (OpenSSL's other x86 code paths hash two blocks at a time).
+  bool fastSingleBlocks() const { return fastSingleBlocks_; }
 
  private:
   struct State;  // the SHA contexts: their types are deprecated in the 3.0 headers, kept inside esp_hmac.cc
@@ -38,5 +41,6 @@ class EspHmac {
     void operator()(State* s) const;
   };
   Digest digest_ = Digest::kSha256;
+  bool fastSingleBlocks_ = false;
   std::unique_ptr<State, StateDeleter> state_;
 };
