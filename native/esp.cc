@@ -173,7 +173,10 @@ EspStatus EspSa::Seal(uint8_t* buf, size_t bufLength, size_t payloadOffset, size
     Put64(esp + 8, seq);  // the sequence number is the IV: unique per key (RFC 4106 §3.1)
     uint8_t aad[12];
     const size_t aadLength = Aad(seq, aad);
-    if (!AeadCrypt(true, aad, aadLength, esp + 8, text, textLength, icv)) return EspStatus::kCrypto;
+    if (!AeadCrypt(true, aad, aadLength, esp + 8, text, textLength, icv, payloadOffset,
+                   bufLength - payloadOffset - textLength)) {
+      return EspStatus::kCrypto;
+    }
   } else {
     if (cipher_) {
       if (!EncryptAndMacCbc(esp, textLength, seq, icv)) return EspStatus::kCrypto;

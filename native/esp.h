@@ -98,6 +98,8 @@ class EspSa {
 
   // Writes the ESP header at payloadOffset - headerLength() and the trailer after the payload, encrypts
   // and authenticates in place; *outOffset/*outLength locate the ESP packet (starting with the SPI).
+  // ChaCha20-Poly1305 may borrow up to 64 octets of buf before the payload and 63 after its trailer as
+  // working space during the call; it puts them back before returning (nothing outside buf is touched).
   EspStatus Seal(uint8_t* buf, size_t bufLength, size_t payloadOffset, size_t payloadLength, uint8_t nextHeader,
                  size_t* outOffset, size_t* outLength);
   // Checks and decrypts the ESP packet at buf[offset, offset + length) in place.
@@ -114,8 +116,9 @@ class EspSa {
   size_t Aad(uint64_t seq, uint8_t* aad) const;
   void Mac(const uint8_t* data, size_t length, uint32_t seqHigh, uint8_t* icv);
   bool EncryptAndMacCbc(uint8_t* esp, size_t textLength, uint64_t seq, uint8_t* icv);
+  // roomBefore/roomAfter: octets of the buffer around data that ChaCha20-Poly1305 may borrow (esp_chacha.h).
   bool AeadCrypt(bool encrypt, const uint8_t* aad, size_t aadLength, const uint8_t* explicitIv, uint8_t* data,
-                 size_t length, uint8_t* tag);
+                 size_t length, uint8_t* tag, size_t roomBefore = 0, size_t roomAfter = 0);
   EspStatus Drop(EspStatus status);
 
   uint32_t spi_ = 0;

@@ -92,12 +92,15 @@ bool EspChaChaPoly::Keystream(size_t octets) {
 
 // RFC 8439 §2.6 and §2.8: block 0 of (key, nonce) gives the one-time Poly1305 key; the payload starts at block 1.
 // Makes block 0 and the first payload chunk's keystream and keys Poly1305; block 0 is cleared after.
-bool EspChaChaPoly::Start(const uint8_t* nonce, size_t length, size_t* firstTake) {
+bool EspChaChaPoly::SetNonce(const uint8_t* nonce) {
   uint8_t iv[16] = {0};  // OpenSSL's ChaCha20 IV: 32-bit little-endian block counter (0) ‖ 96-bit nonce
   std::memcpy(iv + 4, nonce, kNonceLength);
+  return EVP_EncryptInit_ex2(chacha_, nullptr, nullptr, iv, nullptr) == 1;
+}
+
+bool EspChaChaPoly::Start(const uint8_t* nonce, size_t length, size_t* firstTake) {
   *firstTake = length < kChunk - kBlock ? length : kChunk - kBlock;
-  bool ok = EVP_EncryptInit_ex2(chacha_, nullptr, nullptr, iv, nullptr) == 1 &&
-            Keystream(RoundUpToBlock(kBlock + *firstTake)) &&
+  bool ok = SetNonce(nonce) && Keystream(RoundUpToBlock(kBlock + *firstTake)) &&
             EVP_MAC_init(poly_, scratch_, kKeyLength, nullptr) == 1;
   OPENSSL_cleanse(scratch_, kBlock);
   return ok;
@@ -137,9 +140,32 @@ bool EspChaChaPoly::Crypt(uint8_t* text, size_t length, size_t firstTake) {
   return true;
 }
 
+// One ChaCha20 pass over [64 borrowed octets, zeroed ‖ text ‖ up to 63 borrowed octets]: block 0 comes out
+// as the Poly1305 key, the text as ciphertext, and the borrowed octets are put back. Without room after the
+// text, OpenSSL makes its partial last block in a separate call (correct, a little slower).
+bool EspChaChaPoly::SealInPlace(uint8_t* text, size_t length, size_t roomAfter) {
+  uint8_t* start = text - kBlock;
+  const size_t extra = RoundUpToBlock(length) - length;
+  const size_t borrowAfter = extra <= roomAfter ? extra : 0;
+  uint8_t before[kBlock], after[kBlock];
+  std::memcpy(before, start, kBlock);
+  std::memset(start, 0, kBlock);
+  std::memcpy(after, text + length, borrowAfter);
+  int outl = 0;
+  const int octets = static_cast<int>(kBlock + length + borrowAfter);
+  const bool ok = EVP_EncryptUpdate(chacha_, start, &outl, start, octets) == 1 &&
+                  EVP_MAC_init(poly_, start, kKeyLength, nullptr) == 1;
+  std::memcpy(start, before, kBlock);  // also overwrites the one-time key
+  std::memcpy(text + length, after, borrowAfter);
+  return ok;
+}
+
 bool EspChaChaPoly::Seal(const uint8_t* nonce, const uint8_t* aad, size_t aadLength, uint8_t* text, size_t length,
-                         uint8_t* tag) {
+                         uint8_t* tag, size_t roomBefore, size_t roomAfter) {
   if (aadLength > kMaxAad) return false;
+  if (roomBefore >= kBlock && length <= 0x7fff0000u) {
+    return SetNonce(nonce) && SealInPlace(text, length, roomAfter) && Tag(aad, aadLength, text, length, tag);
+  }
   size_t first = 0;
   if (!Start(nonce, length, &first)) return OPENSSL_cleanse(scratch_, sizeof scratch_), false;
   return Crypt(text, length, first) && Tag(aad, aadLength, text, length, tag);

@@ -3,7 +3,8 @@
 // Poly1305 key block, the whole blocks, then a separate block for a partial tail: a 1400-octet payload pays
 // for ~40 blocks of keystream where 23 are needed) and goes through OSSL_PARAM lookups for the nonce and the
 // tag. Here one ChaCha20 call makes the key block and the payload's keystream together, in chunks of whole
-// blocks, into a per-SA scratch that is XORed into the payload and zeroed again as it is used.
+// blocks, into a per-SA scratch that is XORed into the payload and zeroed again as it is used; or, when the
+// caller's buffer has room before the payload, in place over [64 borrowed octets ‖ payload].
 //
 // Plain C++, no napi: data-path threads call it. One thread at a time per instance.
 #pragma once
@@ -24,8 +25,12 @@ class EspChaChaPoly {
   EspChaChaPoly& operator=(const EspChaChaPoly&) = delete;
 
   bool Init(const uint8_t* key, std::string* error);
-  // Encrypts text[0, length) in place and writes the tag. False only if OpenSSL fails.
-  bool Seal(const uint8_t* nonce, const uint8_t* aad, size_t aadLength, uint8_t* text, size_t length, uint8_t* tag);
+  // Encrypts text[0, length) in place and writes the tag. False only if OpenSSL fails. With roomBefore >= 64
+  // (octets of the caller's buffer before text), Seal borrows the 64 octets before text, and up to 63 after
+  // it within roomAfter, for the one in-place ChaCha20 pass, and puts them back before it returns: that
+  // saves the scratch and its XOR pass (~6% of a 1400-octet seal).
+  bool Seal(const uint8_t* nonce, const uint8_t* aad, size_t aadLength, uint8_t* text, size_t length, uint8_t* tag,
+            size_t roomBefore = 0, size_t roomAfter = 0);
   enum class OpenResult { kOk, kAuth, kCrypto };
   // Checks the tag over the ciphertext first, and decrypts text in place only if it verified.
   OpenResult Open(const uint8_t* nonce, const uint8_t* aad, size_t aadLength, uint8_t* text, size_t length,
@@ -36,7 +41,9 @@ class EspChaChaPoly {
  private:
   // Whole ChaCha20 blocks per call: 32 blocks is two passes of OpenSSL's widest (16-block) code path.
   static constexpr size_t kChunk = 2048;
+  bool SetNonce(const uint8_t* nonce);
   bool Start(const uint8_t* nonce, size_t length, size_t* firstTake);
+  bool SealInPlace(uint8_t* text, size_t length, size_t roomAfter);
   bool Keystream(size_t octets);
   bool Tag(const uint8_t* aad, size_t aadLength, const uint8_t* text, size_t length, uint8_t* tag);
   bool Crypt(uint8_t* text, size_t length, size_t firstTake);

@@ -93,12 +93,12 @@ size_t EspSa::Aad(uint64_t seq, uint8_t* aad) const {
 
 // RFC 4106 / 7634: nonce = salt ‖ explicit IV; the key was set once, only the nonce changes.
 bool EspSa::AeadCrypt(bool encrypt, const uint8_t* aad, size_t aadLength, const uint8_t* explicitIv, uint8_t* data,
-                      size_t length, uint8_t* tag) {
+                      size_t length, uint8_t* tag, size_t roomBefore, size_t roomAfter) {
   uint8_t nonce[kAeadSalt + kAeadIv];
   std::memcpy(nonce, salt_.data(), kAeadSalt);
   std::memcpy(nonce + kAeadSalt, explicitIv, kAeadIv);
   if (chacha_) {
-    if (encrypt) return chacha_->Seal(nonce, aad, aadLength, data, length, tag);
+    if (encrypt) return chacha_->Seal(nonce, aad, aadLength, data, length, tag, roomBefore, roomAfter);
     return chacha_->Open(nonce, aad, aadLength, data, length, tag) == EspChaChaPoly::OpenResult::kOk;
   }
   int outl = 0;

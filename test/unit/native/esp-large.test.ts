@@ -1,8 +1,10 @@
-// ChaCha20-Poly1305 makes its keystream in chunks of 2048 octets (the first one also holds the Poly1305 key
-// block), and HMAC runs from precomputed hash states: both are checked here byte for byte against node:crypto
-// (its own ChaCha20-Poly1305 and HMAC) at payload sizes on either side of every chunk and hash-block edge,
-// both ways (our packets opened by node:crypto's reference, node:crypto's packets opened by us), plus tampering
-// in the last chunk.
+// ChaCha20-Poly1305 seal has two paths: with 64 octets of room before the payload it borrows them (and up to
+// 63 after the trailer) for one in-place ChaCha20 pass and puts them back; otherwise it makes the keystream in
+// chunks of 2048 octets (the first also holds the Poly1305 key block). HMAC runs from precomputed hash states.
+// All are checked here byte for byte against node:crypto (its own ChaCha20-Poly1305 and HMAC) at payload sizes
+// on either side of every chunk and hash-block edge, with every kind of room around the packet (and the bytes
+// there must come back untouched), both ways (our packets opened by node:crypto's reference, node:crypto's
+// packets opened by us), plus tampering in the last chunk.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
@@ -32,15 +34,26 @@ function chachaReference(key: Buffer, salt: Buffer, spi: number, seq: bigint, es
   return Buffer.concat([header, ct, c.getAuthTag()]);
 }
 
-function sealInto(sa: EspSa, payload: Buffer, nextHeader: number): Buffer {
-  const buf = Buffer.alloc(sa.headerLength + payload.length + sa.trailerMax + 5);
-  payload.copy(buf, sa.headerLength);
-  const r = sa.seal(buf, sa.headerLength, payload.length, nextHeader);
-  return Buffer.from(buf.subarray(r.offset, r.offset + r.length));
+// Seals with `before` spare octets ahead of the header and `after` beyond trailerMax, all random: whatever
+// seal borrows there must be put back.
+function sealInto(sa: EspSa, payload: Buffer, nextHeader: number, before = 0, after = 5): Buffer {
+  const buf = crypto.randomBytes(before + sa.headerLength + payload.length + sa.trailerMax + after);
+  const original = Buffer.from(buf);
+  payload.copy(buf, before + sa.headerLength);
+  const r = sa.seal(buf, before + sa.headerLength, payload.length, nextHeader);
+  assert.equal(r.offset, before);
+  assert.ok(buf.subarray(0, before).equals(original.subarray(0, before)), 'the octets before the header are back');
+  const end = r.offset + r.length;
+  assert.ok(buf.subarray(end).equals(original.subarray(end)), 'the octets after the ICV are back');
+  return Buffer.from(buf.subarray(r.offset, end));
 }
 
+// [before, after]: no room (chunked keystream), room before but none after (OpenSSL's partial last block),
+// exactly 64 before, and plenty both sides.
+const ROOMS = [[0, 0], [48, 0], [48, 63], [64, 0], [64, 1], [64, 63], [100, 200]] as const;
+
 for (const esn of [false, true]) {
-  test(`ChaCha20-Poly1305 ${esn ? 'with' : 'without'} ESN across keystream chunks: seal and open match node:crypto`, () => {
+  test(`ChaCha20-Poly1305 ${esn ? 'with' : 'without'} ESN across keystream chunks and buffer layouts: seal and open match node:crypto`, () => {
     const key = crypto.randomBytes(32);
     const salt = crypto.randomBytes(4);
     const spi = 0x01020304;
@@ -49,17 +62,21 @@ for (const esn of [false, true]) {
     const params = { spi, encr: ESP_ENCR.CHACHA20_POLY1305, keyBits: 256, integ: ESP_INTEG.NONE, esn, replayWindow: 0, initialSeq };
     const out = createEspSa({ ...params, direction: 'out', encrKeymat: secretCopy(keymat) });
     const inn = createEspSa({ ...params, direction: 'in', encrKeymat: secretCopy(keymat) });
-    for (const [i, size] of CHACHA_SIZES.entries()) {
-      const seq = initialSeq + BigInt(i) + 1n;
-      const payload = crypto.randomBytes(size);
-      const ours = sealInto(out, payload, 4);
-      const reference = chachaReference(key, salt, spi, seq, esn, payload, 4);
-      assert.equal(ours.length, reference.length, `size ${size}`);
-      assert.ok(ours.equals(reference), `size ${size}: sealed packet differs from node:crypto's`);
-      const r = inn.open(reference, 0, reference.length);
-      assert.ok(r.ok, `size ${size}: ${r.ok ? '' : r.reason}`);
-      assert.equal(r.payloadLength, size);
-      assert.ok(reference.subarray(r.payloadOffset, r.payloadOffset + size).equals(payload), `size ${size}: opened payload`);
+    let seq = initialSeq;
+    for (const [before, after] of ROOMS) {
+      for (const size of [0, 1, 2, 3, 4, 57, 58, 59, 60, 61, 62, 63, 64, 1400, ...CHACHA_SIZES]) {
+        seq += 1n;
+        const what = `size ${size}, room ${before}/${after}`;
+        const payload = crypto.randomBytes(size);
+        const ours = sealInto(out, payload, 4, before, after);
+        const reference = chachaReference(key, salt, spi, seq, esn, payload, 4);
+        assert.equal(ours.length, reference.length, what);
+        assert.ok(ours.equals(reference), `${what}: sealed packet differs from node:crypto's`);
+        const r = inn.open(reference, 0, reference.length);
+        assert.ok(r.ok, `${what}: ${r.ok ? '' : r.reason}`);
+        assert.equal(r.payloadLength, size);
+        assert.ok(reference.subarray(r.payloadOffset, r.payloadOffset + size).equals(payload), `${what}: opened payload`);
+      }
     }
   });
 }
