@@ -11,6 +11,9 @@
         "native/prf.cc",
         "native/aead.cc",
         "native/esp.cc",
+        "native/esp_chacha.cc",
+        "native/esp_hmac.cc",
+        "native/esp_transform.cc",
         "native/replay.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -1,56 +1,20 @@
 #include "esp.h"
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include <chrono>
 #include <cstring>
 
 #include "common.h"
+#include "esp_transform.h"
+
+using namespace esp_detail;
 
 namespace {
 
-inline void Put32(uint8_t* p, uint32_t v) {
-  p[0] = static_cast<uint8_t>(v >> 24);
-  p[1] = static_cast<uint8_t>(v >> 16);
-  p[2] = static_cast<uint8_t>(v >> 8);
-  p[3] = static_cast<uint8_t>(v);
-}
-inline uint32_t Get32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
-}
-inline void Put64(uint8_t* p, uint64_t v) {
-  Put32(p, static_cast<uint32_t>(v >> 32));
-  Put32(p + 4, static_cast<uint32_t>(v));
-}
 // Relaxed increments: one writer per SA, readers only need an eventually consistent view.
 inline void Bump(std::atomic<uint64_t>& c, uint64_t n = 1) { c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
-
-constexpr size_t kAeadSalt = 4;
-constexpr size_t kAeadIv = 8;
-constexpr size_t kAeadIcv = 16;
-constexpr size_t kMaxIcv = 32;
-
-const char* IntegDigest(int integ, size_t* keyLength, size_t* icvLength) {
-  switch (integ) {
-    case kIntegHmacSha1_96: *keyLength = 20; *icvLength = 12; return "SHA1";
-    case kIntegHmacSha256_128: *keyLength = 32; *icvLength = 16; return "SHA2-256";
-    case kIntegHmacSha384_192: *keyLength = 48; *icvLength = 24; return "SHA2-384";
-    case kIntegHmacSha512_256: *keyLength = 64; *icvLength = 32; return "SHA2-512";
-    default: return nullptr;
-  }
-}
-
-const char* CipherName(int encr, int keyBits) {
-  switch (encr) {
-    case kEncrAesGcm16: return keyBits == 128 ? "AES-128-GCM" : keyBits == 256 ? "AES-256-GCM" : keyBits == 192 ? "AES-192-GCM" : nullptr;
-    case kEncrChaCha20Poly1305: return keyBits == 256 ? "ChaCha20-Poly1305" : nullptr;
-    case kEncrAesCbc: return keyBits == 128 ? "AES-128-CBC" : keyBits == 192 ? "AES-192-CBC" : keyBits == 256 ? "AES-256-CBC" : nullptr;
-    default: return nullptr;
-  }
-}
 
 }  // namespace
 
@@ -70,29 +34,6 @@ const char* EspStatusName(EspStatus status) {
     case EspStatus::kCrypto: return "crypto";
   }
   return "unknown";
-}
-
-bool EspKeymatLengthsFor(int encr, int keyBits, int integ, EspKeymatLengths* out, std::string* error) {
-  const bool aead = encr == kEncrAesGcm16 || encr == kEncrChaCha20Poly1305;
-  if (encr == kEncrNull) {
-    if (keyBits != 0) return *error = "NULL encryption takes no key (keyBits 0)", false;
-    out->encr = 0;
-  } else {
-    if (!CipherName(encr, keyBits)) {
-      return *error = "unsupported ESP encryption " + std::to_string(encr) + " with " + std::to_string(keyBits) + "-bit key", false;
-    }
-    out->encr = static_cast<size_t>(keyBits) / 8 + (aead ? kAeadSalt : 0);
-  }
-  if (aead) {
-    if (integ != kIntegNone) return *error = "an AEAD transform takes no integrity algorithm (integ 0)", false;
-    out->integ = 0;
-    return true;
-  }
-  size_t icv = 0;
-  if (!IntegDigest(integ, &out->integ, &icv)) {
-    return *error = "unsupported or missing ESP integrity algorithm " + std::to_string(integ), false;
-  }
-  return true;
 }
 
 std::unique_ptr<EspSa> EspSa::Create(const EspConfig& config, std::string* error) {
@@ -122,19 +63,17 @@ bool EspSa::Init(const EspConfig& c, std::string* error) {
   aead_ = c.encr == kEncrAesGcm16 || c.encr == kEncrChaCha20Poly1305;
   if (!c.esn && c.initialSeq > 0xffffffffu) return *error = "initial sequence number beyond 2^32-1 without ESN", false;
 
-  if (c.encr != kEncrNull) {
+  const size_t keyLength = static_cast<size_t>(c.keyBits) / 8;
+  if (c.encr == kEncrChaCha20Poly1305) {
+    chacha_.reset(new EspChaChaPoly());
+    if (!chacha_->Init(c.encrKeymat, error)) return false;
+  } else if (c.encr != kEncrNull) {
     EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, CipherName(c.encr, c.keyBits), nullptr);
     cipher_ = EVP_CIPHER_CTX_new();
-    const size_t keyLength = static_cast<size_t>(c.keyBits) / 8;
     bool ok = cipher && cipher_ && EVP_CipherInit_ex2(cipher_, cipher, c.encrKeymat, nullptr, outbound_ ? 1 : 0, nullptr) == 1;
     EVP_CIPHER_free(cipher);
     if (!ok) return *error = "cannot set up " + std::string(CipherName(c.encr, c.keyBits)) + ": " + LastOpenSslError(), false;
-    if (aead_) {
-      salt_ = SecureBuffer(c.encrKeymat + keyLength, kAeadSalt);
-      ivLength_ = kAeadIv;
-      icvLength_ = kAeadIcv;
-      blockSize_ = 4;
-    } else {
+    if (!aead_) {
       EVP_CIPHER_CTX_set_padding(cipher_, 0);
       ivLength_ = 16;
       blockSize_ = 16;
@@ -152,17 +91,17 @@ bool EspSa::Init(const EspConfig& c, std::string* error) {
       }
     }
   }
-  if (!aead_) {
-    size_t keyLength = 0;
-    const char* digest = IntegDigest(c.integ, &keyLength, &icvLength_);
-    macAlg_ = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-    mac_ = macAlg_ ? EVP_MAC_CTX_new(macAlg_) : nullptr;
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest), 0),
-                           OSSL_PARAM_construct_end()};
-    // The MAC context keeps its own (cleansed on free) copy of the key; we keep none.
-    if (!mac_ || EVP_MAC_init(mac_, c.integKey, c.integKeyLength, params) != 1) {
-      return *error = "cannot set up HMAC " + std::string(digest) + ": " + LastOpenSslError(), false;
-    }
+  if (aead_) {
+    salt_ = SecureBuffer(c.encrKeymat + keyLength, kAeadSalt);
+    ivLength_ = kAeadIv;
+    icvLength_ = kAeadIcv;
+    blockSize_ = 4;
+  } else {
+    EspHmac::Digest digest = EspHmac::Digest::kSha256;
+    size_t integKeyLength = 0;
+    IntegDigest(c.integ, &digest, &integKeyLength, &icvLength_);
+    // Only the precomputed inner and outer states are kept (wiped with the SA), not the key.
+    if (!hmac_.Init(digest, c.integKey, c.integKeyLength)) return *error = "cannot set up HMAC", false;
   }
   if (outbound_) {
     seq_ = c.initialSeq;
@@ -176,11 +115,9 @@ bool EspSa::Init(const EspConfig& c, std::string* error) {
 void EspSa::Wipe() {
   EVP_CIPHER_CTX_free(cipher_);  // cleanses the key schedule
   EVP_CIPHER_CTX_free(ivGen_);
-  EVP_MAC_CTX_free(mac_);
-  EVP_MAC_free(macAlg_);
   cipher_ = ivGen_ = nullptr;
-  mac_ = nullptr;
-  macAlg_ = nullptr;
+  chacha_.reset();  // its destructor frees the contexts and zeroes the scratch
+  hmac_.Wipe();
   salt_.Wipe();
   wiped_ = true;
 }
@@ -203,45 +140,6 @@ EspStatus EspSa::Drop(EspStatus status) {
     default: break;
   }
   return status;
-}
-
-// HMAC over header ‖ IV ‖ ciphertext, then the ESN high bits (RFC 4303 §3.3.2.1), truncated to the ICV.
-bool EspSa::Mac(const uint8_t* data, size_t length, uint32_t seqHigh, uint8_t* icv) {
-  uint8_t full[64];
-  size_t fullLength = 0;
-  if (EVP_MAC_init(mac_, nullptr, 0, nullptr) != 1 || EVP_MAC_update(mac_, data, length) != 1) return false;
-  if (esn_) {
-    uint8_t high[4];
-    Put32(high, seqHigh);
-    if (EVP_MAC_update(mac_, high, 4) != 1) return false;
-  }
-  if (EVP_MAC_final(mac_, full, &fullLength, sizeof full) != 1 || fullLength < icvLength_) return false;
-  std::memcpy(icv, full, icvLength_);
-  OPENSSL_cleanse(full, sizeof full);
-  return true;
-}
-
-// RFC 4106 §5 / RFC 7634 §2.1: SPI ‖ seq (32 bits), or SPI ‖ ESN high ‖ low with ESN.
-size_t EspSa::Aad(uint64_t seq, uint8_t* aad) const {
-  Put32(aad, spi_);
-  if (!esn_) return Put32(aad + 4, static_cast<uint32_t>(seq)), 8;
-  Put64(aad + 4, seq);
-  return 12;
-}
-
-// RFC 4106 / 7634: nonce = salt ‖ explicit IV; the key was set once, only the nonce changes.
-bool EspSa::AeadCrypt(bool encrypt, const uint8_t* aad, size_t aadLength, const uint8_t* explicitIv, uint8_t* data,
-                      size_t length, uint8_t* tag) {
-  uint8_t nonce[kAeadSalt + kAeadIv];
-  std::memcpy(nonce, salt_.data(), kAeadSalt);
-  std::memcpy(nonce + kAeadSalt, explicitIv, kAeadIv);
-  int outl = 0;
-  if (EVP_CipherInit_ex2(cipher_, nullptr, nullptr, nonce, encrypt ? 1 : 0, nullptr) != 1) return false;
-  if (EVP_CipherUpdate(cipher_, nullptr, &outl, aad, static_cast<int>(aadLength)) != 1) return false;
-  if (length && EVP_CipherUpdate(cipher_, data, &outl, data, static_cast<int>(length)) != 1) return false;
-  if (!encrypt && EVP_CIPHER_CTX_ctrl(cipher_, EVP_CTRL_AEAD_SET_TAG, kAeadIcv, tag) != 1) return false;
-  if (EVP_CipherFinal_ex(cipher_, data + length, &outl) != 1) return false;  // fails if the tag is wrong
-  return !encrypt || EVP_CIPHER_CTX_ctrl(cipher_, EVP_CTRL_AEAD_GET_TAG, kAeadIcv, tag) == 1;
 }
 
 EspStatus EspSa::Seal(uint8_t* buf, size_t bufLength, size_t payloadOffset, size_t payloadLength, uint8_t nextHeader,
@@ -275,20 +173,16 @@ EspStatus EspSa::Seal(uint8_t* buf, size_t bufLength, size_t payloadOffset, size
     Put64(esp + 8, seq);  // the sequence number is the IV: unique per key (RFC 4106 §3.1)
     uint8_t aad[12];
     const size_t aadLength = Aad(seq, aad);
-    if (!AeadCrypt(true, aad, aadLength, esp + 8, text, textLength, icv)) return EspStatus::kCrypto;
+    if (!AeadCrypt(true, aad, aadLength, esp + 8, text, textLength, icv, payloadOffset,
+                   bufLength - payloadOffset - textLength)) {
+      return EspStatus::kCrypto;
+    }
   } else {
     if (cipher_) {
-      uint8_t* iv = esp + 8;
-      uint8_t block[16] = {0};
-      Put64(block + 8, seq);
-      int outl = 0;
-      if (EVP_EncryptUpdate(ivGen_, iv, &outl, block, 16) != 1) return EspStatus::kCrypto;
-      if (EVP_CipherInit_ex2(cipher_, nullptr, nullptr, iv, 1, nullptr) != 1 ||
-          EVP_CipherUpdate(cipher_, text, &outl, text, static_cast<int>(textLength)) != 1) {
-        return EspStatus::kCrypto;
-      }
+      if (!EncryptAndMacCbc(esp, textLength, seq, icv)) return EspStatus::kCrypto;
+    } else {
+      Mac(esp, header + textLength, static_cast<uint32_t>(seq >> 32), icv);
     }
-    if (!Mac(esp, header + textLength, static_cast<uint32_t>(seq >> 32), icv)) return EspStatus::kCrypto;
   }
   *outOffset = payloadOffset - header;
   *outLength = header + textLength + icvLength_;
@@ -328,7 +222,7 @@ EspStatus EspSa::Open(uint8_t* buf, size_t bufLength, size_t offset, size_t leng
     }
   } else {
     uint8_t expected[kMaxIcv];
-    if (!Mac(esp, header + textLength, static_cast<uint32_t>(seq >> 32), expected)) return EspStatus::kCrypto;
+    Mac(esp, header + textLength, static_cast<uint32_t>(seq >> 32), expected);
     if (CRYPTO_memcmp(expected, icv, icvLength_) != 0) return Drop(EspStatus::kAuth);
     if (cipher_) {
       int outl = 0;

@@ -1,7 +1,7 @@
 // One ESP SA direction (RFC 4303): seal (outbound) or open (inbound) packets in place in a caller-owned
-// buffer. OpenSSL contexts are keyed once when the SA is made; per packet only the IV/nonce is set and this
-// code allocates nothing. (Measured: the AEAD paths allocate nothing at all; OpenSSL 3.0's HMAC allocates twice
-// per packet inside OpenSSL, because its re-init and final duplicate the keyed digest state.)
+// buffer. Keys are set up once when the SA is made; per packet only the IV/nonce is set and nothing is
+// allocated (HMAC copies precomputed hash states, esp_hmac.h; ChaCha20-Poly1305 is composed from its two
+// primitives, esp_chacha.h; AES-GCM and AES-CBC use OpenSSL's EVP ciphers keyed once).
 //
 // Threading: one thread at a time per EspSa (the data path gives each SA direction to one worker); Wipe
 // only from that thread or once it stopped. Counters are relaxed atomics so that another thread (the
@@ -20,6 +20,8 @@
 #include <memory>
 #include <string>
 
+#include "esp_chacha.h"
+#include "esp_hmac.h"
 #include "replay.h"
 #include "secret.h"
 
@@ -96,6 +98,8 @@ class EspSa {
 
   // Writes the ESP header at payloadOffset - headerLength() and the trailer after the payload, encrypts
   // and authenticates in place; *outOffset/*outLength locate the ESP packet (starting with the SPI).
+  // ChaCha20-Poly1305 may borrow up to 64 octets of buf before the payload and 63 after its trailer as
+  // working space during the call; it puts them back before returning (nothing outside buf is touched).
   EspStatus Seal(uint8_t* buf, size_t bufLength, size_t payloadOffset, size_t payloadLength, uint8_t nextHeader,
                  size_t* outOffset, size_t* outLength);
   // Checks and decrypts the ESP packet at buf[offset, offset + length) in place.
@@ -110,9 +114,11 @@ class EspSa {
   EspSa() = default;
   bool Init(const EspConfig& config, std::string* error);
   size_t Aad(uint64_t seq, uint8_t* aad) const;
-  bool Mac(const uint8_t* data, size_t length, uint32_t seqHigh, uint8_t* icv);
+  void Mac(const uint8_t* data, size_t length, uint32_t seqHigh, uint8_t* icv);
+  bool EncryptAndMacCbc(uint8_t* esp, size_t textLength, uint64_t seq, uint8_t* icv);
+  // roomBefore/roomAfter: octets of the buffer around data that ChaCha20-Poly1305 may borrow (esp_chacha.h).
   bool AeadCrypt(bool encrypt, const uint8_t* aad, size_t aadLength, const uint8_t* explicitIv, uint8_t* data,
-                 size_t length, uint8_t* tag);
+                 size_t length, uint8_t* tag, size_t roomBefore = 0, size_t roomAfter = 0);
   EspStatus Drop(EspStatus status);
 
   uint32_t spi_ = 0;
@@ -125,10 +131,10 @@ class EspSa {
   size_t icvLength_ = 0;
   bool wiped_ = false;
 
-  EVP_CIPHER_CTX* cipher_ = nullptr;  // AEAD or CBC, keyed once
+  EVP_CIPHER_CTX* cipher_ = nullptr;  // AES-GCM or AES-CBC, keyed once
   EVP_CIPHER_CTX* ivGen_ = nullptr;   // CBC: AES-ECB under a random per-SA key, encrypts the sequence number
-  EVP_MAC* macAlg_ = nullptr;
-  EVP_MAC_CTX* mac_ = nullptr;  // HMAC, keyed once
+  std::unique_ptr<EspChaChaPoly> chacha_;  // ChaCha20-Poly1305 instead of cipher_
+  EspHmac hmac_;                // CBC and NULL: keyed once
   SecureBuffer salt_;           // AEAD nonce salt (4 octets)
 
   uint64_t seq_ = 0;  // outbound: the last sequence number used
