@@ -27,9 +27,9 @@ export class RequestBuilder {
     private readonly seq: number,
   ) {}
 
-  /** Appends a fixed structure (padded to 4 bytes). */
+  /** Appends a fixed structure (not padded: nlmsg_len = NLMSG_LENGTH(sizeof), as iproute2 sends it). */
   struct(body: Buffer): this {
-    this.push(body);
+    this.push(body, false);
     return this;
   }
 
@@ -40,8 +40,8 @@ export class RequestBuilder {
     if (len > 0xffff) throw new XfrmCodecError(`attribute ${type} is too long (${len} bytes)`);
     header.writeUInt16LE(len, 0);
     header.writeUInt16LE(type, 2);
-    if (secret) this.patches.push([this.length + 4 + secret.offset, secret.bytes]);
-    this.push(Buffer.concat([header, payload]));
+    if (secret) this.patches.push([align4(this.length) + 4 + secret.offset, secret.bytes]);
+    this.push(Buffer.concat([header, payload]), true);
     return this;
   }
 
@@ -55,10 +55,13 @@ export class RequestBuilder {
     return { bytes: Buffer.concat([header, ...this.parts]), patches: this.patches, seq: this.seq, type: this.type, flags: this.flags };
   }
 
-  private push(body: Buffer): void {
-    const padded = align4(body.length);
+  /** Aligns what is there to 4 bytes, then appends `body` (padded itself for an attribute: RTA_ALIGN). */
+  private push(body: Buffer, pad: boolean): void {
+    const gap = align4(this.length) - this.length;
+    if (gap > 0) this.parts.push(Buffer.alloc(gap));
+    const padded = pad ? align4(body.length) : body.length;
     this.parts.push(padded === body.length ? body : Buffer.concat([body, Buffer.alloc(padded - body.length)]));
-    this.length += padded;
+    this.length += gap + padded;
   }
 }
 
