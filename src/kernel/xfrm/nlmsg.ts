@@ -121,7 +121,7 @@ export function parseErrorReply(msg: NetlinkMessage): NetlinkErrorReply {
   if (msg.type !== NLMSG.ERROR || msg.payload.length < 4 + NLMSG_HDRLEN) throw new XfrmCodecError('not a NLMSG_ERROR message');
   const error = msg.payload.readInt32LE(0);
   const requestSeq = msg.payload.readUInt32LE(4 + 8);
-  const reply: NetlinkErrorReply = { errno: -error, requestSeq };
+  const reply: NetlinkErrorReply = { errno: error === 0 ? 0 : -error, requestSeq };
   if (msg.flags & NLM_F.ACK_TLVS) {
     // With NLM_F_CAPPED only the request's header was echoed; otherwise the whole request.
     const echoed = msg.flags & NLM_F.CAPPED ? NLMSG_HDRLEN : msg.payload.readUInt32LE(4);
