@@ -328,9 +328,24 @@ Napi::Value Strerror(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), strerror(static_cast<int>(err)));
 }
 
+// probeSocket(domain, type, protocol): 0 when such a socket can be opened (it is closed at once), else
+// the errno (EAFNOSUPPORT for AF_KEY on a kernel without PF_KEY).
+Napi::Value ProbeSocket(const Napi::CallbackInfo& info) {
+  uint32_t domain = 0, type = 0, protocol = 0;
+  if (!GetUint32(info.Env(), info[0], "domain", &domain) || !GetUint32(info.Env(), info[1], "type", &type) ||
+      !GetUint32(info.Env(), info[2], "protocol", &protocol)) {
+    return info.Env().Undefined();
+  }
+  int fd = socket(static_cast<int>(domain), static_cast<int>(type) | SOCK_CLOEXEC, static_cast<int>(protocol));
+  int err = fd < 0 ? errno : 0;
+  if (fd >= 0) close(fd);
+  return Napi::Number::New(info.Env(), err);
+}
+
 }  // namespace
 
 void InitNetlink(Napi::Env env, Napi::Object exports) {
   NetlinkSocket::Init(env, exports);
   exports.Set("netlinkStrerror", Napi::Function::New(env, Strerror, "netlinkStrerror"));
+  exports.Set("probeSocket", Napi::Function::New(env, ProbeSocket, "probeSocket"));
 }

@@ -79,3 +79,8 @@ export class NetlinkSocket {
 export function strerror(errno: number): string {
   return nativeFunction<(errno: number) => string>('netlinkStrerror')(errno);
 }
+
+/** 0 when a socket(domain, type, protocol) can be opened (and is closed at once), else its errno. */
+export function probeSocket(domain: number, type: number, protocol: number): number {
+  return nativeFunction<(d: number, t: number, p: number) => number>('probeSocket')(domain, type, protocol);
+}
