@@ -215,6 +215,19 @@ describe('XfrmKernel in a network namespace', { skip }, () => {
     assert.match(ns!.ip('xfrm', 'policy', 'get', 'src', '10.1.0.0/24', 'dst', '10.2.0.0/24', 'dir', 'out'), /dir out priority 3000 /);
   });
 
+  test('trap and hold policies are templates to the kernel, and list back as trap and hold', async () => {
+    const trap: KernelPolicy = { ...POLICIES[0]!.policy, selector: { src: '10.1.0.0/24', dst: '10.3.0.0/24', ...any }, action: 'trap', priority: 3100 };
+    const hold: KernelPolicy = { ...trap, selector: { src: '10.1.0.0/24', dst: '10.4.0.0/24', ...any }, action: 'hold' };
+    await drv.call('addPolicy', trap);
+    await drv.call('addPolicy', hold);
+    assert.match(ns!.ip('xfrm', 'policy', 'get', 'src', '10.1.0.0/24', 'dst', '10.3.0.0/24', 'dir', 'out'), /tmpl src 192\.0\.2\.1 dst 192\.0\.2\.2\n\t\tproto esp reqid 16389 mode tunnel/);
+    const listed = await drv.call<KernelPolicy[]>('listPolicies');
+    assert.deepEqual(listed.find((p) => p.selector.dst === '10.3.0.0/24'), trap);
+    assert.deepEqual(listed.find((p) => p.selector.dst === '10.4.0.0/24'), hold);
+    await drv.call('delPolicy', trap.selector, 'out');
+    await drv.call('delPolicy', hold.selector, 'out');
+  });
+
   test('delPolicy removes one (a marked one too); deleting it again is ERR_KERNEL_NOT_FOUND', async () => {
     await drv.call('delPolicy', POLICIES[3]!.policy.selector, 'out');
     await drv.call('delPolicy', POLICIES[2]!.policy.selector, 'fwd');

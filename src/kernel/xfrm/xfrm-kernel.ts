@@ -158,10 +158,15 @@ export class XfrmKernel implements Kernel {
   onEvent(listener: (event: KernelEvent) => void): void {
     this.listeners.push(listener);
     if (this.events) return;
-    this.events = new NetlinkSocket(NETLINK_XFRM, (err, datagram) => this.onEventDatagram(err === null ? datagram : null), {
-      groups: [XFRMNLGRP.ACQUIRE, XFRMNLGRP.EXPIRE],
-      receiveBuffer: 1 << 20,
-    });
+    try {
+      this.events = new NetlinkSocket(NETLINK_XFRM, (err, datagram) => this.onEventDatagram(err === null ? datagram : null), {
+        groups: [XFRMNLGRP.ACQUIRE, XFRMNLGRP.EXPIRE],
+        receiveBuffer: 1 << 20,
+      });
+    } catch (err) {
+      const e = err as { message?: string; errno?: number };
+      throw new KernelError('ERR_KERNEL_NO_XFRM', 'listen for XFRM events', `cannot join the XFRM event groups: ${e.message ?? String(err)}`, e.errno ?? 0);
+    }
     // Events alone do not keep the process alive: the daemon has its own reasons to run.
     this.events.unref();
   }
