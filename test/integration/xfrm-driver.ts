@@ -59,6 +59,8 @@ async function main(): Promise<void> {
         return kernel.delPolicy(args[0] as never, args[1] as never);
       case 'listPolicies':
         return kernel.listPolicies();
+      case 'listSas':
+        return kernel.listSas();
       case 'flush':
         return kernel.flush();
       case 'flushAll':

@@ -248,6 +248,19 @@ describe('XfrmKernel in a network namespace', { skip }, () => {
     assert.equal(ns!.ip('xfrm', 'policy').trim(), '');
   });
 
+  test('a dump larger than one datagram (300 policies) is read to NLMSG_DONE', async () => {
+    const many: KernelPolicy[] = [];
+    for (let i = 0; i < 300; i++) {
+      many.push({ ...POLICIES[0]!.policy, selector: { src: '10.1.0.0/24', dst: `10.${100 + (i >> 8)}.${i & 255}.0/24`, ...any }, priority: 5000 + i });
+    }
+    for (const p of many) await drv.call('addPolicy', p);
+    const listed = await drv.call<KernelPolicy[]>('listPolicies');
+    assert.equal(listed.length, 300);
+    assert.deepEqual(sortPolicies(listed), sortPolicies(many));
+    await drv.call('flush');
+    assert.equal(ns!.ip('xfrm', 'policy').trim(), '');
+  });
+
   test('an ESP SA add either installs (kernel ESP) or fails with the typed no-ESP error and leaves nothing', async () => {
     const a = await drv.raw('addSa', cbcSa(0xc0ffee01));
     espWorks = a.ok;
@@ -285,6 +298,8 @@ describe('XfrmKernel in a network namespace', { skip }, () => {
     const upd = await drv.raw('addSa', cbcSa(a));
     assert.equal(upd.ok, espWorks, JSON.stringify(upd));
     if (!upd.ok) assert.equal(upd.error.code, 'ERR_KERNEL_NO_ESP');
+    const sas = await drv.call<{ spi: number; src: string; dst: string; proto: number }[]>('listSas');
+    for (const spi of [a, b]) assert.ok(sas.some((s) => s.spi === spi && s.src === '192.0.2.2' && s.dst === '192.0.2.1' && s.proto === 50), JSON.stringify(sas));
     await drv.call('delSa', b, '192.0.2.1');
     assert.doesNotMatch(ns!.ip('xfrm', 'state'), new RegExp(`spi ${hexSpi(b)} `));
     await drv.call('flushAll');

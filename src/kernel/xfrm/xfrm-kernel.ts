@@ -19,6 +19,7 @@ import {
   encodeSa,
   encodeSaId,
   type DecodedPolicy,
+  type DecodedSa,
 } from './messages';
 import { splitMessages } from './nlmsg';
 import { readSelector, writeSelector } from './structs';
@@ -124,6 +125,12 @@ export class XfrmKernel implements Kernel {
       out.push(policy);
     }
     return out;
+  }
+
+  /** Every SA in the kernel, larval ones (allocated SPIs) included: `ip xfrm state`. Not part of Kernel. */
+  async listSas(): Promise<DecodedSa[]> {
+    const replies = await this.channel.request(encodeDump('sas', this.channel.nextSeq()), 'list SAs');
+    return replies.filter((m) => m.type === XFRM_MSG.NEWSA).map((m) => decodeSa(m.payload));
   }
 
   /** Removes what this daemon installed: policies first, so no packet matches a policy whose SA is gone. */
