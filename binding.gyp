@@ -14,6 +14,7 @@
         "native/esp_chacha.cc",
         "native/esp_hmac.cc",
         "native/esp_transform.cc",
+        "native/netlink.cc",
         "native/replay.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

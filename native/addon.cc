@@ -8,6 +8,7 @@
 #include "dh.h"
 #include "esp.h"
 #include "helpers.h"
+#include "netlink.h"
 #include "prf.h"
 #include "replay.h"
 #include "secret.h"
@@ -17,7 +18,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("opensslVersion", Napi::String::New(env, OpenSSL_version(OPENSSL_VERSION)));
   exports.Set("opensslHeaders", Napi::String::New(env, OPENSSL_VERSION_TEXT));
   using InitFn = void (*)(Napi::Env, Napi::Object);
-  const InitFn inits[] = {InitSecret, InitHelpers, InitDh, InitPrf, InitAead, InitEsp, InitReplay};
+  const InitFn inits[] = {InitSecret, InitHelpers, InitDh, InitPrf, InitAead, InitEsp, InitReplay, InitNetlink};
   for (InitFn init : inits) {
     init(env, exports);
     if (env.IsExceptionPending()) return exports;
