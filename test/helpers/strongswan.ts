@@ -1,0 +1,547 @@
+// strongSwan's charon as the reference peer inside a test namespace (../shared/notes/test-hosts.md):
+// its own /run (a private mount namespace with a tmpfs: charon's pid file path is fixed), its own
+// strongswan.conf with kernel-libipsec (userspace ESP over a TUN device, ESP always in UDP 4500), its own
+// vici socket, swanctl.conf written from typed settings, and its log in a file for failure messages.
+import { execFile, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import type { Host, HostPair, HostRef } from './netns';
+import { ViciClient, type ViciSection, type ViciValue } from './vici';
+
+export const CHARON_BIN = '/usr/lib/ipsec/charon';
+export const SWANCTL_BIN = '/usr/sbin/swanctl';
+
+/** Plugins charon loads (kernel-libipsec before kernel-netlink: it takes over the IPsec part). */
+export const CHARON_PLUGINS =
+  'random nonce openssl pem pkcs1 pkcs8 x509 pubkey curve25519 hmac kdf gcm aes sha1 sha2 xcbc cmac chapoly kernel-libipsec kernel-netlink socket-default vici updown';
+
+export interface CharonOptions {
+  /** Log levels by subsystem for charon's log (default: default=1, ike=2, knl=1). */
+  logLevels?: Record<string, number>;
+  /** How long to wait for the vici socket (default 10 s). */
+  startTimeoutMs?: number;
+  /** Keep the working directory (config, keys, log) after stop(). */
+  keepDir?: boolean;
+  /** Extra lines inside charon { } of strongswan.conf. */
+  extraCharonConf?: string;
+}
+
+export interface SwanctlEndpoint {
+  auth: 'psk' | 'pubkey';
+  id: string;
+  /** Raw public key file(s) for auth=pubkey (absolute paths). */
+  pubkeys?: string[];
+}
+
+export interface SwanctlChild {
+  name: string;
+  localTs: string[];
+  remoteTs: string[];
+  /** ESP proposals, e.g. ["aes128gcm16-x25519"] (a DH group here means PFS on rekey). */
+  espProposals: string[];
+  mode?: 'tunnel' | 'transport';
+  startAction?: 'none' | 'trap' | 'start';
+  closeAction?: 'none' | 'trap' | 'start';
+  rekeyTime?: string;
+  lifeTime?: string;
+  /** Any other setting, written as `key = value`. */
+  extra?: Record<string, string>;
+}
+
+export interface SwanctlConnection {
+  name: string;
+  localAddrs: string[];
+  remoteAddrs: string[];
+  /** IKE proposals, e.g. ["aes128gcm16-prfsha256-x25519"]. */
+  proposals: string[];
+  local: SwanctlEndpoint;
+  remote: SwanctlEndpoint;
+  children: SwanctlChild[];
+  /** Force UDP encapsulation (NAT-T) even without NAT. */
+  encap?: boolean;
+  rekeyTime?: string;
+  dpdDelay?: string;
+  /** Any other setting of the connection, written as `key = value`. */
+  extra?: Record<string, string>;
+}
+
+export interface SwanctlSecrets {
+  psk?: Array<{ ids: string[]; secret: string }>;
+  /** ECDSA private key files (absolute paths). */
+  ecdsaKeys?: string[];
+}
+
+export interface SwanctlConfig {
+  connections: SwanctlConnection[];
+  secrets?: SwanctlSecrets;
+}
+
+export interface ChildSaInfo {
+  /** The key charon lists the CHILD_SA under (name-uniqueid). */
+  key: string;
+  name: string;
+  uniqueid: number;
+  reqid: number;
+  /** INSTALLED, REKEYING, REKEYED, DELETING... */
+  state: string;
+  mode: string;
+  protocol: string;
+  /** ESP in UDP. */
+  encap: boolean;
+  /** SPIs as 8 lower-case hex digits. */
+  spiIn: string;
+  spiOut: string;
+  encrAlg?: string;
+  encrKeysize?: number;
+  integAlg?: string;
+  integKeysize?: number;
+  dhGroup?: string;
+  esn: boolean;
+  bytesIn: number;
+  packetsIn: number;
+  bytesOut: number;
+  packetsOut: number;
+  rekeyTime?: number;
+  lifeTime?: number;
+  installTime?: number;
+  localTs: string[];
+  remoteTs: string[];
+}
+
+export interface IkeSaInfo {
+  name: string;
+  uniqueid: number;
+  version: number;
+  /** ESTABLISHED, CONNECTING, REKEYING, DELETING... */
+  state: string;
+  localHost: string;
+  localPort: number;
+  localId: string;
+  remoteHost: string;
+  remotePort: number;
+  remoteId: string;
+  initiator: boolean;
+  /** IKE SPIs as 16 lower-case hex digits. */
+  initiatorSpi: string;
+  responderSpi: string;
+  natLocal: boolean;
+  natRemote: boolean;
+  natFake: boolean;
+  natAny: boolean;
+  encrAlg?: string;
+  encrKeysize?: number;
+  integAlg?: string;
+  integKeysize?: number;
+  prfAlg?: string;
+  dhGroup?: string;
+  established?: number;
+  rekeyTime?: number;
+  children: ChildSaInfo[];
+  /** Everything charon said, for fields not mapped above. */
+  raw: ViciSection;
+}
+
+export type SaTarget = { ike: string } | { child: string };
+
+function str(s: ViciSection, key: string): string | undefined {
+  const v: ViciValue | undefined = s[key];
+  return typeof v === 'string' ? v : undefined;
+}
+function num(s: ViciSection, key: string): number | undefined {
+  const v = str(s, key);
+  return v === undefined ? undefined : Number(v);
+}
+function list(s: ViciSection, key: string): string[] {
+  const v = s[key];
+  return Array.isArray(v) ? v : [];
+}
+function section(s: ViciSection, key: string): ViciSection {
+  const v = s[key];
+  return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
+}
+
+function parseChild(key: string, c: ViciSection): ChildSaInfo {
+  return {
+    key,
+    name: str(c, 'name') ?? key,
+    uniqueid: num(c, 'uniqueid') ?? 0,
+    reqid: num(c, 'reqid') ?? 0,
+    state: str(c, 'state') ?? '',
+    mode: str(c, 'mode') ?? '',
+    protocol: str(c, 'protocol') ?? '',
+    encap: str(c, 'encap') === 'yes',
+    spiIn: str(c, 'spi-in') ?? '',
+    spiOut: str(c, 'spi-out') ?? '',
+    encrAlg: str(c, 'encr-alg'),
+    encrKeysize: num(c, 'encr-keysize'),
+    integAlg: str(c, 'integ-alg'),
+    integKeysize: num(c, 'integ-keysize'),
+    dhGroup: str(c, 'dh-group'),
+    esn: str(c, 'esn') === '1' || str(c, 'esn') === 'yes',
+    bytesIn: num(c, 'bytes-in') ?? 0,
+    packetsIn: num(c, 'packets-in') ?? 0,
+    bytesOut: num(c, 'bytes-out') ?? 0,
+    packetsOut: num(c, 'packets-out') ?? 0,
+    rekeyTime: num(c, 'rekey-time'),
+    lifeTime: num(c, 'life-time'),
+    installTime: num(c, 'install-time'),
+    localTs: list(c, 'local-ts'),
+    remoteTs: list(c, 'remote-ts'),
+  };
+}
+
+/** Turns charon's list-sa events into typed IKE SAs (exported for tests of the parser). */
+export function parseListSaEvents(events: readonly ViciSection[]): IkeSaInfo[] {
+  const out: IkeSaInfo[] = [];
+  for (const ev of events) {
+    for (const [name, value] of Object.entries(ev)) {
+      if (typeof value !== 'object' || Array.isArray(value)) continue;
+      const s = value;
+      const children = Object.entries(section(s, 'child-sas')).flatMap(([k, c]) =>
+        typeof c === 'object' && !Array.isArray(c) ? [parseChild(k, c)] : [],
+      );
+      out.push({
+        name,
+        uniqueid: num(s, 'uniqueid') ?? 0,
+        version: num(s, 'version') ?? 0,
+        state: str(s, 'state') ?? '',
+        localHost: str(s, 'local-host') ?? '',
+        localPort: num(s, 'local-port') ?? 0,
+        localId: str(s, 'local-id') ?? '',
+        remoteHost: str(s, 'remote-host') ?? '',
+        remotePort: num(s, 'remote-port') ?? 0,
+        remoteId: str(s, 'remote-id') ?? '',
+        initiator: str(s, 'initiator') === 'yes',
+        initiatorSpi: str(s, 'initiator-spi') ?? '',
+        responderSpi: str(s, 'responder-spi') ?? '',
+        natLocal: str(s, 'nat-local') === 'yes',
+        natRemote: str(s, 'nat-remote') === 'yes',
+        natFake: str(s, 'nat-fake') === 'yes',
+        natAny: str(s, 'nat-any') === 'yes',
+        encrAlg: str(s, 'encr-alg'),
+        encrKeysize: num(s, 'encr-keysize'),
+        integAlg: str(s, 'integ-alg'),
+        integKeysize: num(s, 'integ-keysize'),
+        prfAlg: str(s, 'prf-alg'),
+        dhGroup: str(s, 'dh-group'),
+        established: num(s, 'established'),
+        rekeyTime: num(s, 'rekey-time'),
+        children,
+        raw: s,
+      });
+    }
+  }
+  return out;
+}
+
+function settingLines(entries: ReadonlyArray<[string, string | undefined]>, indent: string): string[] {
+  return entries.filter((e): e is [string, string] => e[1] !== undefined).map(([k, v]) => `${indent}${k} = ${v}`);
+}
+
+function endpointLines(kind: 'local' | 'remote', e: SwanctlEndpoint): string[] {
+  return [
+    `    ${kind} {`,
+    ...settingLines(
+      [
+        ['auth', e.auth],
+        ['id', e.id],
+        ['pubkeys', e.pubkeys?.join(',')],
+      ],
+      '      ',
+    ),
+    '    }',
+  ];
+}
+
+/** swanctl.conf text, one setting per line (swanctl wants that). */
+export function renderSwanctlConf(conf: SwanctlConfig): string {
+  const lines: string[] = ['connections {'];
+  for (const c of conf.connections) {
+    lines.push(`  ${c.name} {`);
+    lines.push(
+      ...settingLines(
+        [
+          ['version', '2'],
+          ['local_addrs', c.localAddrs.join(',')],
+          ['remote_addrs', c.remoteAddrs.join(',')],
+          ['proposals', c.proposals.join(',')],
+          ['encap', c.encap === undefined ? undefined : c.encap ? 'yes' : 'no'],
+          ['rekey_time', c.rekeyTime],
+          ['dpd_delay', c.dpdDelay],
+          ['mobike', 'no'],
+          ...Object.entries(c.extra ?? {}),
+        ],
+        '    ',
+      ),
+    );
+    lines.push(...endpointLines('local', c.local), ...endpointLines('remote', c.remote));
+    lines.push('    children {');
+    for (const ch of c.children) {
+      lines.push(`      ${ch.name} {`);
+      lines.push(
+        ...settingLines(
+          [
+            ['local_ts', ch.localTs.join(',')],
+            ['remote_ts', ch.remoteTs.join(',')],
+            ['esp_proposals', ch.espProposals.join(',')],
+            ['mode', ch.mode ?? 'tunnel'],
+            ['start_action', ch.startAction ?? 'none'],
+            ['close_action', ch.closeAction],
+            ['rekey_time', ch.rekeyTime],
+            ['life_time', ch.lifeTime],
+            ...Object.entries(ch.extra ?? {}),
+          ],
+          '        ',
+        ),
+      );
+      lines.push('      }');
+    }
+    lines.push('    }', '  }');
+  }
+  lines.push('}', 'secrets {');
+  (conf.secrets?.psk ?? []).forEach((p, i) => {
+    lines.push(`  ike-${i + 1} {`);
+    p.ids.forEach((id, j) => lines.push(`    id-${j + 1} = ${id}`));
+    lines.push(`    secret = ${JSON.stringify(p.secret)}`, '  }');
+  });
+  (conf.secrets?.ecdsaKeys ?? []).forEach((file, i) => lines.push(`  ecdsa-${i + 1} {`, `    file = ${file}`, '  }'));
+  lines.push('}', '');
+  return lines.join('\n');
+}
+
+export interface CommandResult {
+  code: number | null;
+  output: string;
+}
+
+function runCommand(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { encoding: 'utf8', env, timeout: timeoutMs, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
+      const e = err as (Error & { code?: number | string }) | null;
+      resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, output: `${stdout}${stderr}${e && typeof e.code !== 'number' ? e.message : ''}` });
+    });
+  });
+}
+
+/** An ECDSA P-256 key pair made with the openssl command: the private key (PEM) and its public key. */
+export async function generateEcdsaKey(dir: string, name: string, curve = 'prime256v1'): Promise<{ privateKey: string; publicKey: string }> {
+  const privateKey = path.join(dir, `${name}.key`);
+  const publicKey = path.join(dir, `${name}.pub`);
+  for (const args of [
+    ['ecparam', '-genkey', '-name', curve, '-noout', '-out', privateKey],
+    ['ec', '-in', privateKey, '-pubout', '-out', publicKey],
+  ]) {
+    const r = await runCommand('openssl', args, process.env, 15_000);
+    if (r.code !== 0) throw new Error(`openssl ${args.join(' ')} failed:\n${r.output}`);
+  }
+  return { privateKey, publicKey };
+}
+
+/** A running charon in one test host. */
+export class Charon {
+  private exited: Promise<void>;
+  private exitInfo: string | null = null;
+  private stopped = false;
+
+  private constructor(
+    readonly host: Host,
+    readonly dir: string,
+    readonly viciSocket: string,
+    readonly logFile: string,
+    private readonly child: ChildProcess,
+    private readonly keepDir: boolean,
+  ) {
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.exitInfo = `charon exited (code ${code}, signal ${signal})`;
+        resolve();
+      });
+    });
+  }
+
+  /** Starts charon in the host's namespace and waits until its vici socket answers. */
+  static async start(pair: HostPair, ref: HostRef, options: CharonOptions = {}): Promise<Charon> {
+    const host = pair.host(ref);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `swanlet-charon-${host.ns}-`));
+    const viciSocket = path.join(dir, 'charon.vici');
+    const logFile = path.join(dir, 'charon.log');
+    const levels = { default: 1, ike: 2, knl: 1, ...(options.logLevels ?? {}) };
+    const conf = [
+      'charon {',
+      `  load = ${CHARON_PLUGINS}`,
+      '  install_virtual_ip = no',
+      '  filelog {',
+      '    stderr {',
+      '      time_format = %T',
+      ...Object.entries(levels).map(([k, v]) => `      ${k} = ${v}`),
+      '    }',
+      '  }',
+      '  plugins {',
+      '    vici {',
+      `      socket = unix://${viciSocket}`,
+      '    }',
+      '  }',
+      ...(options.extraCharonConf ? [options.extraCharonConf] : []),
+      '}',
+      '',
+    ].join('\n');
+    fs.writeFileSync(path.join(dir, 'strongswan.conf'), conf);
+    // swanctl (SWANCTL_DIR=dir) scans these for credentials and complains when they are missing.
+    for (const sub of ['x509', 'x509ca', 'x509ocsp', 'x509aa', 'x509ac', 'x509crl', 'pubkey', 'private', 'rsa', 'ecdsa', 'bliss', 'pkcs8', 'pkcs12']) {
+      fs.mkdirSync(path.join(dir, sub));
+    }
+    const logFd = fs.openSync(logFile, 'a');
+    const child = pair.spawn(host, 'unshare', ['-m', 'sh', '-c', `mount -t tmpfs none /run && exec ${CHARON_BIN}`], {
+      stdio: ['ignore', logFd, logFd],
+      env: { ...process.env, STRONGSWAN_CONF: path.join(dir, 'strongswan.conf') },
+    });
+    fs.closeSync(logFd);
+    const charon = new Charon(host, dir, viciSocket, logFile, child, options.keepDir === true);
+    const deadline = Date.now() + (options.startTimeoutMs ?? 10_000);
+    for (;;) {
+      if (charon.exitInfo) throw new Error(`${host.side}: ${charon.exitInfo} before its vici socket came up:\n${charon.logTail(30)}`);
+      if (fs.existsSync(viciSocket)) {
+        try {
+          const vici = await ViciClient.connect(viciSocket, 2000);
+          try {
+            await vici.request('version');
+            return charon;
+          } finally {
+            vici.close();
+          }
+        } catch {
+          /* not ready yet */
+        }
+      }
+      if (Date.now() > deadline) {
+        await charon.stop();
+        throw new Error(`${host.side}: charon's vici socket did not come up in time:\n${charon.logTail(30)}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get swanctlConfPath(): string {
+    return path.join(this.dir, 'swanctl.conf');
+  }
+
+  /** Writes swanctl.conf (load it with loadAll()). */
+  writeConfig(conf: SwanctlConfig): string {
+    fs.writeFileSync(this.swanctlConfPath, renderSwanctlConf(conf), { mode: 0o600 });
+    return this.swanctlConfPath;
+  }
+
+  /** Runs swanctl against this charon; its output is returned and put into the error on failure. */
+  async swanctl(args: readonly string[], timeoutMs = 30_000): Promise<string> {
+    const env = { ...process.env, SWANCTL_DIR: this.dir };
+    // --uri is an option of each swanctl command, so it follows the command.
+    const full = [...args.slice(0, 1), '--uri', `unix://${this.viciSocket}`, ...args.slice(1)];
+    const r = await runCommand(SWANCTL_BIN, full, env, timeoutMs);
+    if (r.code !== 0) {
+      throw new Error(`${this.host.side}: swanctl ${args.join(' ')} failed (code ${r.code}):\n${r.output}\n--- charon log ---\n${this.logTail(40)}`);
+    }
+    return r.output;
+  }
+
+  loadAll(): Promise<string> {
+    return this.swanctl(['--load-all', '--file', this.swanctlConfPath]);
+  }
+
+  /** Makes charon the initiator of a CHILD_SA (and its IKE SA); resolves when it is up. */
+  initiate(child: string, options: { ike?: string; timeoutMs?: number } = {}): Promise<string> {
+    const seconds = Math.ceil((options.timeoutMs ?? 20_000) / 1000);
+    const args = ['--initiate', '--child', child, '--timeout', String(seconds)];
+    if (options.ike) args.push('--ike', options.ike);
+    return this.swanctl(args, (seconds + 5) * 1000);
+  }
+
+  terminate(target: SaTarget, options: { timeoutMs?: number } = {}): Promise<string> {
+    const seconds = Math.ceil((options.timeoutMs ?? 15_000) / 1000);
+    const args = 'ike' in target ? ['--terminate', '--ike', target.ike] : ['--terminate', '--child', target.child];
+    return this.swanctl([...args, '--timeout', String(seconds)], (seconds + 5) * 1000);
+  }
+
+  /**
+   * Rekeys an IKE or CHILD_SA. charon only queues the rekey; with `wait` (the default) this resolves once
+   * listSas() shows SPIs different from those before and the SA is up again.
+   */
+  async rekey(target: SaTarget, options: { wait?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    const spis = (sas: IkeSaInfo[]): Set<string> =>
+      new Set(
+        'ike' in target
+          ? sas.filter((s) => s.name === target.ike && s.state === 'ESTABLISHED').map((s) => s.initiatorSpi + s.responderSpi)
+          : sas.flatMap((s) => s.children.filter((c) => c.name === target.child && c.state === 'INSTALLED').map((c) => c.spiIn + c.spiOut)),
+      );
+    const before = spis(await this.listSas());
+    const args = 'ike' in target ? ['--rekey', '--ike', target.ike] : ['--rekey', '--child', target.child];
+    await this.swanctl(args);
+    if (options.wait === false) return;
+    await this.waitForSas((sas) => [...spis(sas)].some((s) => !before.has(s)), options.timeoutMs ?? 15_000, `rekey of ${JSON.stringify(target)}`);
+  }
+
+  /** Every SA charon has, as typed data (read over vici). */
+  async listSas(filter: { ike?: string; child?: string } = {}): Promise<IkeSaInfo[]> {
+    const vici = await ViciClient.connect(this.viciSocket);
+    try {
+      const msg: ViciSection = { noblock: 'yes' };
+      if (filter.ike) msg.ike = filter.ike;
+      if (filter.child) msg.child = filter.child;
+      const { events } = await vici.request('list-sas', msg, 'list-sa');
+      return parseListSaEvents(events);
+    } finally {
+      vici.close();
+    }
+  }
+
+  /** Polls listSas() until the predicate holds; the error says what was last seen and charon's log. */
+  async waitForSas(predicate: (sas: IkeSaInfo[]) => boolean, timeoutMs: number, what: string): Promise<IkeSaInfo[]> {
+    const deadline = Date.now() + timeoutMs;
+    let last: IkeSaInfo[] = [];
+    for (;;) {
+      last = await this.listSas();
+      if (predicate(last)) return last;
+      if (Date.now() > deadline) {
+        const seen = last.map((s) => `${s.name} ${s.state} [${s.children.map((c) => `${c.name} ${c.state} ${c.spiIn}/${c.spiOut}`).join(', ')}]`);
+        throw new Error(`${this.host.side}: timed out waiting for ${what}; SAs: ${seen.join('; ') || 'none'}\n--- charon log ---\n${this.logTail(40)}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  log(): string {
+    try {
+      return fs.readFileSync(this.logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  logTail(lines = 40): string {
+    return this.log().trimEnd().split('\n').slice(-lines).join('\n');
+  }
+
+  /** SIGTERM, then SIGKILL after a grace period; waits for the exit. Removes the directory unless keepDir. */
+  async stop(graceMs = 3000): Promise<void> {
+    if (!this.stopped) {
+      this.stopped = true;
+      if (!this.exitInfo) {
+        this.child.kill('SIGTERM');
+        const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+        await this.exited;
+        clearTimeout(timer);
+      }
+      if (!this.keepDir) fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+    await this.exited;
+  }
+}
+
+export function startCharon(pair: HostPair, ref: HostRef, options?: CharonOptions): Promise<Charon> {
+  return Charon.start(pair, ref, options);
+}
