@@ -69,7 +69,8 @@ export interface SwanctlConnection {
 
 export interface SwanctlSecrets {
   psk?: Array<{ ids: string[]; secret: string }>;
-  /** ECDSA private key files (absolute paths). */
+  /** ECDSA private key files (absolute paths): writeConfig() copies them into SWANCTL_DIR/ecdsa, where
+   *  swanctl --load-all finds them (swanctl 5.9.8 ignores an `ecdsa { file = }` secret). */
   ecdsaKeys?: string[];
 }
 
@@ -306,7 +307,6 @@ export function renderSwanctlConf(conf: SwanctlConfig): string {
     p.ids.forEach((id, j) => lines.push(`    id-${j + 1} = ${id}`));
     lines.push(`    secret = ${JSON.stringify(p.secret)}`, '  }');
   });
-  (conf.secrets?.ecdsaKeys ?? []).forEach((file, i) => lines.push(`  ecdsa-${i + 1} {`, `    file = ${file}`, '  }'));
   lines.push('}', '');
   return lines.join('\n');
 }
@@ -434,6 +434,10 @@ export class Charon {
   /** Writes swanctl.conf (load it with loadAll()). */
   writeConfig(conf: SwanctlConfig): string {
     fs.writeFileSync(this.swanctlConfPath, renderSwanctlConf(conf), { mode: 0o600 });
+    for (const key of conf.secrets?.ecdsaKeys ?? []) {
+      fs.copyFileSync(key, path.join(this.dir, 'ecdsa', path.basename(key)));
+      fs.chmodSync(path.join(this.dir, 'ecdsa', path.basename(key)), 0o600);
+    }
     return this.swanctlConfPath;
   }
 
