@@ -339,6 +339,43 @@ export async function generateEcdsaKey(dir: string, name: string, curve = 'prime
   return { privateKey, publicKey };
 }
 
+/** Working directories of charons not stopped yet: removed at process exit (their processes die with
+ *  the namespaces, see netns.ts). */
+const liveDirs = new Map<string, boolean>();
+let exitHookInstalled = false;
+const DIR_RE = /^swanlet-charon-[a-z][a-z0-9]*-(\d+)-\d+-(?:west|east)-/;
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes charon directories left in the temporary directory by test processes that died. */
+export function sweepStaleCharonDirs(): string[] {
+  const removed: string[] = [];
+  for (const name of fs.readdirSync(os.tmpdir())) {
+    const m = DIR_RE.exec(name);
+    if (!m || Number(m[1]) === process.pid || pidAlive(Number(m[1]))) continue;
+    fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function trackDir(dir: string, keep: boolean): void {
+  liveDirs.set(dir, keep);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  sweepStaleCharonDirs();
+  process.on('exit', () => {
+    for (const [d, k] of liveDirs) if (!k) fs.rmSync(d, { recursive: true, force: true });
+  });
+}
+
 /** A running charon in one test host. */
 export class Charon {
   private exited: Promise<void>;
@@ -367,6 +404,7 @@ export class Charon {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `swanlet-charon-${host.ns}-`));
     const viciSocket = path.join(dir, 'charon.vici');
     const logFile = path.join(dir, 'charon.log');
+    trackDir(dir, options.keepDir === true);
     const levels = { default: 1, ike: 2, knl: 1, ...(options.logLevels ?? {}) };
     const conf = [
       'charon {',
@@ -541,6 +579,7 @@ export class Charon {
         clearTimeout(timer);
       }
       if (!this.keepDir) fs.rmSync(this.dir, { recursive: true, force: true });
+      liveDirs.delete(this.dir);
     }
     await this.exited;
   }

@@ -50,6 +50,7 @@ async function withTunnel(
   const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'swanlet-harness-'));
   let west: Charon | undefined;
   let east: Charon | undefined;
+  let failed = false;
   try {
     west = await startCharon(pair, 'west');
     east = await startCharon(pair, 'east');
@@ -60,6 +61,7 @@ async function withTunnel(
     await east.loadAll();
     await fn(pair, west, east);
   } catch (e) {
+    failed = true;
     t.diagnostic(`west charon log:\n${west?.logTail(60) ?? '(not started)'}`);
     t.diagnostic(`east charon log:\n${east?.logTail(60) ?? '(not started)'}`);
     throw e;
@@ -69,7 +71,8 @@ async function withTunnel(
     await east?.stop();
     await pair.destroy();
     fs.rmSync(keyDir, { recursive: true, force: true });
-    // Nothing may be left behind.
+    // Nothing may be left behind (checked only when the test itself passed, so as not to hide its error).
+    if (failed) return;
     const names = listNamespaces();
     assert.ok(!names.includes(pair.west.ns) && !names.includes(pair.east.ns), `namespaces left behind: ${names.join(' ')}`);
     for (const pid of pids) assert.throws(() => process.kill(pid, 0), /ESRCH/, `charon pid ${pid} still alive`);
