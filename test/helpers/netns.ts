@@ -17,6 +17,7 @@ export interface Host {
   outerPrefixLen: number;
   /** Inner address on lo, inside the subnet behind this gateway. */
   inner: string;
+  innerPrefixLen: number;
   /** The subnet behind this gateway, e.g. "10.1.0.0/24". */
   innerSubnet: string;
   /** IPv6 outer and inner addresses when the pair was made with { ipv6: true }. */
@@ -30,6 +31,12 @@ export interface HostPairOptions {
   prefix?: string;
   /** Also put IPv6 addresses on both hosts (2001:db8::1,2/64 outside; fd00:1::1, fd00:2::1 inside). */
   ipv6?: boolean;
+  /** Outer IPv4 addresses of west and east (default 192.0.2.1 and 192.0.2.2) and their prefix (24). */
+  outer?: readonly [string, string];
+  outerPrefixLen?: number;
+  /** Inner IPv4 addresses on lo (default 10.1.0.1 and 10.2.0.1) and their prefix (24). */
+  inner?: readonly [string, string];
+  innerPrefixLen?: number;
 }
 
 export interface ExecResult {
@@ -202,17 +209,34 @@ function installHandlers(): void {
   }
 }
 
-function makeHost(side: HostSide, ns: string, ipv6: boolean): Host {
+/** "10.1.0.1", 24 -> "10.1.0.0/24". */
+export function ipv4Subnet(address: string, prefixLen: number): string {
+  const parts = address.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255) || !(prefixLen >= 0 && prefixLen <= 32)) {
+    throw new Error(`bad IPv4 address/prefix ${address}/${prefixLen}`);
+  }
+  const value = parts.reduce((acc, p) => acc * 256 + p, 0);
+  const size = 2 ** (32 - prefixLen);
+  const net = Math.floor(value / size) * size;
+  return `${[24, 16, 8, 0].map((shift) => Math.floor(net / 2 ** shift) % 256).join('.')}/${prefixLen}`;
+}
+
+function makeHost(side: HostSide, ns: string, options: HostPairOptions): Host {
   const n = side === 'west' ? 1 : 2;
+  const i = n - 1;
+  const innerPrefixLen = options.innerPrefixLen ?? 24;
+  const inner = options.inner?.[i] ?? `10.${n}.0.1`;
   const host: Host = {
     side,
     ns,
     iface: side === 'west' ? 'w0' : 'e0',
-    outer: `192.0.2.${n}`,
-    outerPrefixLen: 24,
-    inner: `10.${n}.0.1`,
-    innerSubnet: `10.${n}.0.0/24`,
+    outer: options.outer?.[i] ?? `192.0.2.${n}`,
+    outerPrefixLen: options.outerPrefixLen ?? 24,
+    inner,
+    innerPrefixLen,
+    innerSubnet: ipv4Subnet(inner, innerPrefixLen),
   };
+  const ipv6 = options.ipv6 === true;
   if (ipv6) {
     host.outer6 = `2001:db8::${n}`;
     host.inner6 = `fd00:${n}::1`;
@@ -231,9 +255,8 @@ export function createHostPair(options: HostPairOptions = {}): HostPair {
   }
   installHandlers();
   const base = `${prefix}-${process.pid}-${++counter}`;
-  const ipv6 = options.ipv6 === true;
-  const west = makeHost('west', `${base}-west`, ipv6);
-  const east = makeHost('east', `${base}-east`, ipv6);
+  const west = makeHost('west', `${base}-west`, options);
+  const east = makeHost('east', `${base}-east`, options);
   try {
     for (const h of [west, east]) {
       ipSync(['netns', 'add', h.ns]);
@@ -244,7 +267,7 @@ export function createHostPair(options: HostPairOptions = {}): HostPair {
     ipSync(['link', 'add', 'name', west.iface, 'netns', west.ns, 'type', 'veth', 'peer', 'name', east.iface, 'netns', east.ns]);
     for (const h of [west, east]) {
       ipSync(['-n', h.ns, 'addr', 'add', `${h.outer}/${h.outerPrefixLen}`, 'dev', h.iface]);
-      ipSync(['-n', h.ns, 'addr', 'add', `${h.inner}/24`, 'dev', 'lo']);
+      ipSync(['-n', h.ns, 'addr', 'add', `${h.inner}/${h.innerPrefixLen}`, 'dev', 'lo']);
       if (h.outer6 && h.inner6) {
         ipSync(['-n', h.ns, 'addr', 'add', `${h.outer6}/64`, 'dev', h.iface, 'nodad']);
         ipSync(['-n', h.ns, 'addr', 'add', `${h.inner6}/64`, 'dev', 'lo', 'nodad']);

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import { createHostPair, listNamespaces, sweepStaleNamespaces } from '../helpers/netns';
+import { createHostPair, ipv4Subnet, listNamespaces, sweepStaleNamespaces } from '../helpers/netns';
 import { ensurePackages, PING_PACKAGES } from '../helpers/packages';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -45,6 +45,28 @@ test('a host pair: unique names, outer and inner addresses, IPv6, and destroy() 
   } finally {
     await a.destroy();
     await b.destroy();
+  }
+});
+
+test('ipv4Subnet: the network of an address and prefix', () => {
+  assert.equal(ipv4Subnet('10.1.0.1', 24), '10.1.0.0/24');
+  assert.equal(ipv4Subnet('172.16.5.77', 20), '172.16.0.0/20');
+  assert.equal(ipv4Subnet('192.0.2.255', 32), '192.0.2.255/32');
+  assert.equal(ipv4Subnet('203.0.113.9', 0), '0.0.0.0/0');
+  assert.throws(() => ipv4Subnet('10.1.0', 24), /bad IPv4/);
+  assert.throws(() => ipv4Subnet('10.1.0.1', 33), /bad IPv4/);
+});
+
+test('a host pair with chosen addresses', { skip, timeout: 30_000 }, async () => {
+  const p = createHostPair({ outer: ['198.51.100.10', '198.51.100.20'], outerPrefixLen: 25, inner: ['172.16.1.1', '172.16.2.1'], innerPrefixLen: 20 });
+  try {
+    assert.equal(p.west.innerSubnet, '172.16.0.0/20');
+    assert.equal(p.east.outer, '198.51.100.20');
+    assert.match(await p.execOk('west', 'ip', ['-o', 'addr', 'show', 'dev', 'w0']), /inet 198\.51\.100\.10\/25/);
+    assert.match(await p.execOk('east', 'ip', ['-o', 'addr', 'show', 'dev', 'lo']), /inet 172\.16\.2\.1\/20/);
+    assert.match(await p.execOk('west', 'ping', ['-n', '-c', '1', '-W', '2', p.east.outer]), /1 received/);
+  } finally {
+    await p.destroy();
   }
 });
 
