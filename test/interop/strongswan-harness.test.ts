@@ -40,6 +40,19 @@ async function ping(pair: HostPair, count: number): Promise<string> {
   return pair.execOk('west', 'ping', ['-n', '-c', String(count), '-i', '0.2', '-W', '2', '-I', pair.west.inner, pair.east.inner], { timeoutMs: 20_000 });
 }
 
+/** The namespace's UDP datagram counters (/proc/net/snmp is per network namespace). */
+async function udpCounters(pair: HostPair, side: 'west' | 'east'): Promise<{ in: number; out: number }> {
+  const lines = (await pair.execOk(side, 'cat', ['/proc/net/snmp'])).split('\n').filter((l) => l.startsWith('Udp:'));
+  const names = (lines[0] ?? '').split(/\s+/);
+  const values = (lines[1] ?? '').split(/\s+/).map(Number);
+  const get = (name: string): number => {
+    const i = names.indexOf(name);
+    if (i < 0 || !Number.isFinite(values[i])) throw new Error(`no ${name} in /proc/net/snmp`);
+    return values[i]!;
+  };
+  return { in: get('InDatagrams'), out: get('OutDatagrams') };
+}
+
 /** Runs fn with both charons up; on failure the charon logs are attached; always cleans up. */
 async function withTunnel(
   t: TestContext,
@@ -143,8 +156,15 @@ test('strongSwan <-> strongSwan, PSK, AES-128-GCM + X25519: SAs agree, ping goes
       const routes = await pair.execOk('west', 'ip', ['route', 'show', 'table', '220']);
       assert.match(routes, /10\.2\.0\.0\/24 dev ipsec0 .*src 10\.1\.0\.1/);
 
+      const listening = await pair.execOk('east', 'ss', ['-H', '-u', '-l', '-n']);
+      assert.match(listening, /:4500\b/, 'charon listens on UDP 4500');
+      const udpBefore = await udpCounters(pair, 'east');
       const pingOut = await ping(pair, 3);
       assert.match(pingOut, /3 packets transmitted, 3 received/);
+      // Each echo request reached east inside a UDP datagram and each reply left in one (ESP in UDP).
+      const udpAfter = await udpCounters(pair, 'east');
+      assert.ok(udpAfter.in - udpBefore.in >= 3, `east UDP datagrams in: ${udpBefore.in} -> ${udpAfter.in}`);
+      assert.ok(udpAfter.out - udpBefore.out >= 3, `east UDP datagrams out: ${udpBefore.out} -> ${udpAfter.out}`);
       const w2 = onlyIke(await west.listSas(), 'west').children[0]!;
       const e2 = onlyIke(await east.listSas(), 'east').children[0]!;
       assert.ok(w2.packetsOut >= 3 && w2.packetsIn >= 3, `west counters out=${w2.packetsOut} in=${w2.packetsIn}`);
