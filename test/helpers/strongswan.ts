@@ -250,12 +250,11 @@ export class Charon {
   }
 
   /** Every SA charon has, as typed data (read over vici). */
-  async listSas(filter: { ike?: string; child?: string } = {}): Promise<IkeSaInfo[]> {
+  async listSas(filter: { ike?: string } = {}): Promise<IkeSaInfo[]> {
     const vici = await ViciClient.connect(this.viciSocket);
     try {
       const msg: ViciSection = { noblock: 'yes' };
       if (filter.ike) msg.ike = filter.ike;
-      if (filter.child) msg.child = filter.child;
       const { events } = await vici.request('list-sas', msg, 'list-sa');
       return parseListSaEvents(events);
     } finally {
