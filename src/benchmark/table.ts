@@ -4,6 +4,7 @@ import type { BenchRow } from './types';
 function fmt(value: number | null | undefined, unit: string): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '-';
   if (unit === 'GB/s') return value.toFixed(3);
+  if (unit === 'Mbit/s') return value.toFixed(0);
   if (value >= 1e6) return `${(value / 1e6).toFixed(2)}M`;
   if (value >= 1e4) return `${(value / 1e3).toFixed(1)}k`;
   return value.toFixed(value >= 100 ? 0 : 1);

@@ -57,7 +57,7 @@ export function chooseTrials(flags: Pick<BenchmarkFlags, 'suite' | 'all'>): Tria
 
 async function benchmark(flags: BenchmarkFlags): Promise<void> {
   if (flags.list) {
-    for (const t of TRIALS) process.stdout.write(`${t.name.padEnd(12)} ${t.scope.padEnd(8)} ${t.description}\n`);
+    for (const t of TRIALS) process.stdout.write(`${t.name.padEnd(18)} ${t.scope.padEnd(8)} ${t.description}\n`);
     return;
   }
   const entries = chooseTrials(flags);
