@@ -1,0 +1,209 @@
+// The IKEv2 engine: every IKE SA of the daemon, no I/O of its own (DESIGN principle 1). Connections by
+// name, IKE SAs by our SPI, Libreswan's serial numbers, routing of received datagrams, initiate/terminate.
+import type { ConnectionConfig } from '../config/model';
+import { IkeParseError, parseIkeHeader, parseMessage, type IkeHeader } from './codec';
+import { CookieJar } from './cookie';
+import { hostAddress, IKE_PORT, localEnd, remoteEnd } from './connection';
+import { ExchangeType } from './constants';
+import type { Datagram, EngineDeps, EngineStatus, IkeEngineApi, InitiateResult } from './engine-api';
+import { IkeSa, IkeState, type IkeContext } from './ike-sa';
+import { hex, isZero } from './messages';
+import { respondToInit, startInitiator } from './tasks/ike-sa-init';
+import { deleteIkeSa } from './tasks/informational';
+
+/** Libreswan numbers reqids from 16388 up, 4 apart (one per connection here). */
+const REQID_BASE = 16388;
+const REQID_STEP = 4;
+
+export class IkeEngine implements IkeEngineApi {
+  private readonly conns = new Map<string, ConnectionConfig>();
+  /** By our own SPI (hex). */
+  private readonly sas = new Map<string, IkeSa>();
+  /** Responder SAs before IKE_AUTH, by initiator SPI and address: duplicates of IKE_SA_INIT find them. */
+  private readonly halfOpen = new Map<string, IkeSa>();
+  private readonly reqids = new Map<string, number>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private readonly cookies: CookieJar;
+  private serial = 0;
+  private nextReqid = REQID_BASE;
+  private readonly ctx: IkeContext;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.cookies = new CookieJar(deps.random(32));
+    this.ctx = {
+      deps,
+      nextSerial: () => ++this.serial,
+      reqidFor: (conn) => this.reqidFor(conn.name),
+      established: (sa) => this.onEstablished(sa),
+      gone: (sa) => this.forget(sa),
+      track: (p) => this.track(p),
+    };
+  }
+
+  addConnection(conn: ConnectionConfig): void {
+    if (conn.local === undefined) throw new Error(`conn "${conn.name}": neither end is this host`);
+    this.conns.set(conn.name, conn);
+  }
+
+  async deleteConnection(name: string): Promise<void> {
+    await this.terminate(name).catch(() => undefined);
+    this.conns.delete(name);
+  }
+
+  connectionNames(): string[] {
+    return [...this.conns.keys()];
+  }
+
+  initiate(name: string): Promise<InitiateResult> {
+    const conn = this.conns.get(name);
+    if (conn === undefined) return Promise.reject(new Error(`no connection named "${name}"`));
+    const localAddress = hostAddress(localEnd(conn));
+    const remoteAddress = hostAddress(remoteEnd(conn));
+    if (localAddress === undefined || remoteAddress === undefined) {
+      return Promise.reject(new Error(`conn "${name}": cannot initiate without both addresses`));
+    }
+    const local = { address: localAddress, port: localEnd(conn).ikeport ?? IKE_PORT };
+    const remote = { address: remoteAddress, port: remoteEnd(conn).ikeport ?? IKE_PORT };
+    const sa = new IkeSa(this.ctx, conn, true, new Uint8Array(this.deps.random(8)), local, remote);
+    this.sas.set(hex(sa.spiI), sa);
+    this.deps.logger.info(`"${name}" #${sa.serial}: initiating IKEv2 connection`);
+    return new Promise<InitiateResult>((resolve, reject) => {
+      sa.waiter = { resolve, reject };
+      sa.run(() => startInitiator(sa));
+    });
+  }
+
+  async terminate(name: string): Promise<void> {
+    const list = [...this.sas.values()].filter((sa) => sa.conn.name === name && sa.state !== IkeState.DEAD);
+    for (const sa of list) await deleteIkeSa(sa, 'terminated');
+  }
+
+  rekey(name: string, what: 'ike' | 'child'): Promise<void> {
+    return Promise.reject(Object.assign(new Error(`rekeying the ${what} SA of "${name}" is not implemented yet`), { code: 'ERR_NOT_IMPLEMENTED' }));
+  }
+
+  receive(dg: Datagram): void {
+    let header: IkeHeader;
+    try {
+      header = parseIkeHeader(dg.data);
+    } catch (e) {
+      this.deps.logger.debug('parsing', `dropping datagram from ${dg.remote.address}:${dg.remote.port}: ${(e as Error).message}`);
+      return;
+    }
+    if (header.exchangeType === ExchangeType.IKE_SA_INIT && !header.response && isZero(header.responderSpi)) {
+      this.receiveInitRequest(dg, header);
+      return;
+    }
+    // The I flag says who sent it: from the original initiator, our SPI is the responder's.
+    const ours = header.initiator ? header.responderSpi : header.initiatorSpi;
+    const sa = this.sas.get(hex(ours));
+    if (sa === undefined || (header.initiator ? hex(sa.spiI) !== hex(header.initiatorSpi) || sa.initiator : !sa.initiator)) {
+      this.deps.logger.debug('parsing', `dropping ${header.response ? 'response' : 'request'} for unknown IKE SA ${hex(header.initiatorSpi)}/${hex(header.responderSpi)}`);
+      return;
+    }
+    sa.receive(dg, header);
+  }
+
+  private receiveInitRequest(dg: Datagram, header: IkeHeader): void {
+    const key = `${hex(header.initiatorSpi)}/${dg.remote.address}:${dg.remote.port}`;
+    const existing = this.halfOpen.get(key);
+    if (existing !== undefined) {
+      existing.receive(dg, header); // a retransmission: answered from the cache
+      return;
+    }
+    let payloads;
+    try {
+      payloads = parseMessage(dg.data).payloads;
+    } catch (e) {
+      this.deps.logger.debug('parsing', `dropping IKE_SA_INIT from ${dg.remote.address}: ${(e as IkeParseError).message}`);
+      return;
+    }
+    const conn = this.findResponderConn(dg);
+    if (conn === undefined) {
+      this.deps.logger.info(`IKE_SA_INIT from ${dg.remote.address}:${dg.remote.port}: no connection matches`);
+      return;
+    }
+    const halfOpenCount = [...this.sas.values()].filter((s) => s.state === IkeState.PARENT_R1).length;
+    const env = {
+      ctx: this.ctx,
+      cookies: this.cookies,
+      busy: this.deps.forceBusy || halfOpenCount > this.deps.ddosIkeThreshold,
+      register: (sa: IkeSa) => {
+        this.sas.set(hex(sa.spiR), sa);
+        this.halfOpen.set(key, sa);
+      },
+    };
+    this.track(respondToInit(env, conn, dg, header, payloads).catch((e: unknown) => {
+      this.deps.logger.warn(`"${conn.name}": IKE_SA_INIT from ${dg.remote.address} failed: ${(e as Error).message}`);
+      const sa = this.halfOpen.get(key);
+      sa?.teardown((e as Error).message);
+    }));
+  }
+
+  /** The connection whose local address received it and whose remote end is that peer (or %any). */
+  private findResponderConn(dg: Datagram): ConnectionConfig | undefined {
+    let fallback: ConnectionConfig | undefined;
+    for (const conn of this.conns.values()) {
+      if (!conn.ikev2) continue;
+      const local = hostAddress(localEnd(conn));
+      if (local !== undefined && local !== dg.local.address) continue;
+      const remote = hostAddress(remoteEnd(conn));
+      if (remote === dg.remote.address) return conn;
+      const kind = remoteEnd(conn).host?.kind;
+      if (remote === undefined && (kind === 'any' || kind === undefined)) fallback ??= conn;
+    }
+    return fallback;
+  }
+
+  status(): EngineStatus {
+    const live = [...this.sas.values()].filter((sa) => sa.state !== IkeState.DEAD).sort((a, b) => a.serial - b.serial);
+    return {
+      ikeSas: live.map((sa) => sa.info()),
+      childSas: live.flatMap((sa) => sa.children.map((c) => c.info())),
+    };
+  }
+
+  async shutdown(): Promise<void> {
+    for (const sa of [...this.sas.values()]) await deleteIkeSa(sa, 'shutting down');
+    for (const sa of [...this.sas.values()]) sa.teardown('shutting down');
+    await this.whenIdle();
+  }
+
+  /** Resolves once every pending asynchronous step (DH on the helpers, kernel calls) has finished. */
+  async whenIdle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  private track(p: Promise<unknown>): void {
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p)).catch(() => undefined);
+  }
+
+  private reqidFor(name: string): number {
+    let r = this.reqids.get(name);
+    if (r === undefined) {
+      r = this.nextReqid;
+      this.nextReqid += REQID_STEP;
+      this.reqids.set(name, r);
+    }
+    return r;
+  }
+
+  private onEstablished(sa: IkeSa): void {
+    for (const [k, v] of this.halfOpen) if (v === sa) this.halfOpen.delete(k);
+    // uniqueids (and the peer's INITIAL_CONTACT): the new IKE SA replaces older ones with the same peer ID.
+    if (sa.initiator || (!this.deps.uniqueIds && !sa.initialContact) || sa.remoteId === undefined || sa.remoteId.isAny()) return;
+    for (const old of [...this.sas.values()]) {
+      if (old === sa || old.state !== IkeState.ESTABLISHED || old.remoteId === undefined || !old.remoteId.equals(sa.remoteId)) continue;
+      if (old.conn.name !== sa.conn.name) continue;
+      old.log(`replaced by #${sa.serial} (${this.deps.uniqueIds ? 'uniqueids' : 'INITIAL_CONTACT'})`);
+      old.teardown('replaced by a new IKE SA');
+    }
+  }
+
+  private forget(sa: IkeSa): void {
+    const key = hex(sa.localSpi);
+    if (this.sas.get(key) === sa) this.sas.delete(key);
+    for (const [k, v] of this.halfOpen) if (v === sa) this.halfOpen.delete(k);
+  }
+}
