@@ -198,7 +198,9 @@ export class IkeSa {
   private armRetransmit(): void {
     const o = this.outstanding;
     if (o === undefined) return;
-    o.timer = this.deps.clock.setTimer(o.intervalMs, () => {
+    // The last wait ends at the deadline itself, so the SA gives up at retransmit-timeout, not after it.
+    const left = o.startedAt + this.conn.retransmitTimeout * 1000 - this.deps.clock.now();
+    o.timer = this.deps.clock.setTimer(Math.max(0, Math.min(o.intervalMs, left)), () => {
       if (this.outstanding !== o) return;
       const elapsed = this.deps.clock.now() - o.startedAt;
       if (elapsed >= this.conn.retransmitTimeout * 1000) {
@@ -362,11 +364,11 @@ export class IkeSa {
         await c.remove(this.deps.kernel);
         this.deps.events?.childDown?.(ci, reason);
       }
+      if (wasUp) this.deps.events?.ikeDown?.(info, reason);
     });
     this.dh?.wipe();
     if (this.keys !== undefined) wipeIkeSaKeys(this.keys);
     this.keys = undefined;
-    if (wasUp) this.deps.events?.ikeDown?.(info, reason);
     const w = this.waiter;
     this.waiter = undefined;
     w?.reject(Object.assign(new Error(reason), { code: 'ERR_IKE_FAILED' }));

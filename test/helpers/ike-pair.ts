@@ -117,6 +117,7 @@ export class IkePair {
 
   /** Delivers the oldest datagram in flight (optionally rewritten) and lets both engines settle. */
   async deliver(rewrite?: (m: InFlight) => InFlight): Promise<InFlight> {
+    if (this.queue.length === 0) await this.settle();
     const m0 = this.queue.shift();
     if (m0 === undefined) throw new Error('nothing in flight');
     const m = rewrite ? rewrite(m0) : m0;
