@@ -83,7 +83,16 @@ export class ChildSa {
     return out;
   }
 
-  /** Inbound SA first (so nothing arrives for an SA we do not have), then outbound, then the policies. */
+  /** Keys of this SA's policies ("selector direction"), to tell which another Child SA still needs. */
+  policyKeys(): string[] {
+    return this.policies().map(policyKey);
+  }
+
+  /**
+   * Inbound SA first (so nothing arrives for an SA we do not have), then outbound, then the policies: a
+   * policy another Child SA of the connection installed (same selectors: a rekey, a second IKE SA) is
+   * replaced, so it now points at this SA's reqid and addresses.
+   */
   async install(kernel: Kernel): Promise<void> {
     const { keys, initiator } = this.p;
     const inKeys = initiator ? keys.rToI : keys.iToR;
@@ -91,15 +100,25 @@ export class ChildSa {
     const sel = this.outSelectors[0] ?? { src: `${this.p.localAddress}/32`, dst: `${this.p.remoteAddress}/32`, proto: 0, srcPort: 0, dstPort: 0 };
     await kernel.addSa(this.sa('in', inKeys, reverseSelector(sel)));
     await kernel.addSa(this.sa('out', outKeys, sel));
-    for (const pol of this.policies()) await kernel.addPolicy(pol);
+    for (const pol of this.policies()) {
+      const existing = (await kernel.listPolicies()).some((x) => policyKey(x) === policyKey(pol));
+      if (existing) await kernel.updatePolicy(pol);
+      else await kernel.addPolicy(pol);
+    }
     this.installed = true;
   }
 
-  /** Removes the policies, then the SAs; each step tolerates what is already gone. */
-  async remove(kernel: Kernel): Promise<void> {
+  /**
+   * Removes the policies no other Child SA still uses (`shared` holds the keys those use), then the SAs;
+   * each step tolerates what is already gone.
+   */
+  async remove(kernel: Kernel, shared: ReadonlySet<string> = new Set()): Promise<void> {
     if (!this.installed) return;
     this.installed = false;
-    for (const pol of this.policies()) await kernel.delPolicy(pol.selector, pol.direction).catch(() => undefined);
+    for (const pol of this.policies()) {
+      if (shared.has(policyKey(pol))) continue;
+      await kernel.delPolicy(pol.selector, pol.direction).catch(() => undefined);
+    }
     await kernel.delSa(this.p.spiOut, this.p.remoteAddress).catch(() => undefined);
     await kernel.delSa(this.p.spiIn, this.p.localAddress).catch(() => undefined);
     wipeKeys(this.p.keys);
@@ -123,6 +142,11 @@ export class ChildSa {
       reqid: p.reqid,
     };
   }
+}
+
+export function policyKey(p: { selector: KernelSelector; direction: string }): string {
+  const s = p.selector;
+  return `${s.src}:${s.srcPort}>${s.dst}:${s.dstPort}/${s.proto} ${p.direction}`;
 }
 
 function wipeKeys(k: ChildKeys): void {

@@ -37,6 +37,8 @@ export class IkeEngine implements IkeEngineApi {
       established: (sa) => this.onEstablished(sa),
       gone: (sa) => this.forget(sa),
       track: (p) => this.track(p),
+      liveChildren: () => [...this.sas.values()].flatMap((sa) => sa.children.filter((c) => c.installed)),
+      hasPeerSa: (sa) => [...this.sas.values()].some((o) => o !== sa && o.state === IkeState.ESTABLISHED && o.conn.name === sa.conn.name && o.remote.address === sa.remote.address),
     };
   }
 
@@ -196,8 +198,10 @@ export class IkeEngine implements IkeEngineApi {
     for (const old of [...this.sas.values()]) {
       if (old === sa || old.state !== IkeState.ESTABLISHED || old.remoteId === undefined || !old.remoteId.equals(sa.remoteId)) continue;
       if (old.conn.name !== sa.conn.name) continue;
-      old.log(`replaced by #${sa.serial} (${this.deps.uniqueIds ? 'uniqueids' : 'INITIAL_CONTACT'})`);
-      old.teardown('replaced by a new IKE SA');
+      old.log(`replaced by #${sa.serial} (${sa.initialContact ? 'INITIAL_CONTACT' : 'uniqueids'})`);
+      // After INITIAL_CONTACT the peer has no state left to tell; otherwise it is told with a delete.
+      if (sa.initialContact) old.teardown('replaced by a new IKE SA');
+      else this.track(deleteIkeSa(old, 'replaced by a new IKE SA'));
     }
   }
 

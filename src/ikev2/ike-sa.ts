@@ -38,6 +38,10 @@ export interface IkeContext {
   established(sa: IkeSa): void;
   /** The SA is gone: forget it. */
   gone(sa: IkeSa): void;
+  /** Every installed Child SA of the engine (policies shared between them stay until the last goes). */
+  liveChildren(): ChildSa[];
+  /** Another IKE SA of this connection with the same peer exists (INITIAL_CONTACT is for the first only). */
+  hasPeerSa(sa: IkeSa): boolean;
   /** Work the engine must wait for when asked to settle (tests, shutdown). */
   track(p: Promise<unknown>): void;
 }
@@ -359,11 +363,7 @@ export class IkeSa {
     const children = this.children;
     this.children = [];
     this.run(async () => {
-      for (const c of children) {
-        const ci = c.info();
-        await c.remove(this.deps.kernel);
-        this.deps.events?.childDown?.(ci, reason);
-      }
+      for (const c of children) await this.removeChild(c, reason);
       if (wasUp) this.deps.events?.ikeDown?.(info, reason);
     });
     this.dh?.wipe();
@@ -373,6 +373,15 @@ export class IkeSa {
     this.waiter = undefined;
     w?.reject(Object.assign(new Error(reason), { code: 'ERR_IKE_FAILED' }));
     this.ctx.gone(this);
+  }
+
+  /** Takes a Child SA out of the kernel (keeping policies another one uses) and reports it down. */
+  async removeChild(child: ChildSa, reason: string): Promise<void> {
+    this.children = this.children.filter((c) => c !== child);
+    const shared = new Set(this.ctx.liveChildren().filter((c) => c !== child).flatMap((c) => c.policyKeys()));
+    const info = child.info();
+    await child.remove(this.deps.kernel, shared);
+    this.deps.events?.childDown?.(info, reason);
   }
 
   info(): IkeSaInfo {

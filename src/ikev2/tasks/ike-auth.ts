@@ -38,7 +38,6 @@ function markEstablished(sa: IkeSa): void {
   sa.establishedAt = Math.floor(Date.now() / 1000);
   sa.log(`established IKE SA (${sa.info().algorithms})`);
   sa.deps.events?.ikeUp?.(sa.info());
-  sa.ctx.established(sa);
   startLiveness(sa);
 }
 
@@ -68,7 +67,7 @@ export async function startAuth(sa: IkeSa): Promise<void> {
   const keys = sa.keys!;
   const auth = pskAuth(keys.prf, key, signedOctets(keys.prf, sa.initRequest!, sa.nr, keys.skPLocal, idi));
   const payloads: Payload[] = [idi];
-  if (conn.initialContact) payloads.push(notify(NotifyStatus.INITIAL_CONTACT));
+  if (conn.initialContact && !sa.ctx.hasPeerSa(sa)) payloads.push(notify(NotifyStatus.INITIAL_CONTACT));
   if (hasExplicitId(remoteEnd(conn))) payloads.push(idPayload(36, sa.remoteId));
   payloads.push({ type: PayloadType.AUTH, method: AuthMethod.SHARED_KEY_MIC, data: auth });
   if (transport) payloads.push(notify(NotifyStatus.USE_TRANSPORT_MODE));
@@ -100,6 +99,7 @@ async function onAuthResponse(sa: IkeSa, payloads: Payload[]): Promise<void> {
     throw new Error('AUTHENTICATION_FAILED: the responder\'s AUTH does not verify');
   }
   markEstablished(sa);
+  sa.ctx.established(sa);
   const pending = sa.pendingChild!;
   sa.pendingChild = undefined;
   const childError = firstErrorNotify(payloads);
@@ -189,7 +189,12 @@ export async function processAuthRequest(sa: IkeSa, payloads: Payload[], header:
   const head: Payload[] = [idr, { type: PayloadType.AUTH, method: AuthMethod.SHARED_KEY_MIC, data: auth }];
   if (hasNotify(payloads, NotifyStatus.INITIAL_CONTACT)) sa.initialContact = true;
   markEstablished(sa);
-  return [...head, ...(await respondChild(sa, payloads))];
+  const child = await respondChild(sa, payloads);
+  if (sa.state !== IkeState.ESTABLISHED) return null;
+  sa.respond(header, [...head, ...child]);
+  // Only now may older IKE SAs of this peer go (uniqueids, INITIAL_CONTACT): their policies pass to the new one.
+  sa.ctx.established(sa);
+  return null;
 }
 
 /** The first Child SA as responder: proposal, narrowed selectors, SPI, keys, kernel; or an error notify. */

@@ -26,10 +26,7 @@ export async function processInformational(sa: IkeSa, payloads: Payload[], heade
       const peerSpi = readU32(spi);
       const child = sa.children.find((c) => c.p.spiOut === peerSpi);
       if (child === undefined) continue;
-      sa.children = sa.children.filter((c) => c !== child);
-      const info = child.info();
-      await child.remove(sa.deps.kernel);
-      sa.deps.events?.childDown?.(info, 'deleted by the peer');
+      await sa.removeChild(child, 'deleted by the peer');
       ourSpis.push(u32(child.p.spiIn));
     }
   }
@@ -47,13 +44,7 @@ export async function deleteIkeSa(sa: IkeSa, reason: string): Promise<void> {
     return;
   }
   sa.state = IkeState.DELETING;
-  const children = sa.children;
-  sa.children = [];
-  for (const c of children) {
-    const info = c.info();
-    await c.remove(sa.deps.kernel);
-    sa.deps.events?.childDown?.(info, reason);
-  }
+  for (const c of [...sa.children]) await sa.removeChild(c, reason);
   if (sa.hasOutstanding) sa.abortOutstanding();
   sa.sendRequest(ExchangeType.INFORMATIONAL, [{ type: PayloadType.D, protocolId: ProtocolId.IKE, spiSize: 0, spis: [] }], () => {
     sa.teardown(reason);
