@@ -10,6 +10,7 @@ import { IkeSa, IkeState, type IkeContext } from './ike-sa';
 import { hex, isZero } from './messages';
 import { respondToInit, startInitiator } from './tasks/ike-sa-init';
 import { deleteIkeSa } from './tasks/informational';
+import { rekeyChild } from './tasks/create-child-sa';
 
 /** Libreswan numbers reqids from 16388 up, 4 apart (one per connection here). */
 const REQID_BASE = 16388;
@@ -80,8 +81,13 @@ export class IkeEngine implements IkeEngineApi {
     for (const sa of list) await deleteIkeSa(sa, 'terminated');
   }
 
-  rekey(name: string, what: 'ike' | 'child'): Promise<void> {
-    return Promise.reject(Object.assign(new Error(`rekeying the ${what} SA of "${name}" is not implemented yet`), { code: 'ERR_NOT_IMPLEMENTED' }));
+  async rekey(name: string, what: 'ike' | 'child'): Promise<void> {
+    if (what === 'ike') {
+      throw Object.assign(new Error(`rekeying the IKE SA of "${name}" is not implemented yet`), { code: 'ERR_NOT_IMPLEMENTED' });
+    }
+    const sa = [...this.sas.values()].filter((s) => s.conn.name === name && s.state === IkeState.ESTABLISHED && s.children.length > 0).pop();
+    if (sa === undefined) throw new Error(`conn "${name}" has no established Child SA to rekey`);
+    await rekeyChild(sa, sa.children[0]!);
   }
 
   receive(dg: Datagram): void {

@@ -1,8 +1,8 @@
 // The peer's requests, by exchange type (DESIGN principle 2: a table, not a chain of ifs).
 import type { Payload } from '../codec';
-import { ExchangeType, NotifyError } from '../constants';
+import { ExchangeType } from '../constants';
 import { IkeState, type IkeSa, type RequestHandler } from '../ike-sa';
-import { notify } from '../messages';
+import { processCreateChild } from './create-child-sa';
 import { processAuthRequest } from './ike-auth';
 import { processInformational } from './informational';
 
@@ -11,9 +11,8 @@ export function dispatchRequests(sa: IkeSa): RequestHandler {
     [ExchangeType.IKE_AUTH]: async (payloads, header) => (sa.state === IkeState.PARENT_R1 ? processAuthRequest(sa, payloads, header) : null),
     [ExchangeType.INFORMATIONAL]: async (payloads, header) =>
       sa.state === IkeState.ESTABLISHED || sa.state === IkeState.DELETING ? processInformational(sa, payloads, header) : null,
-    // CREATE_CHILD_SA is not implemented yet: refuse it politely (§1.3), the IKE SA stays up.
-    [ExchangeType.CREATE_CHILD_SA]: async (): Promise<Payload[] | null> =>
-      sa.state === IkeState.ESTABLISHED ? [notify(NotifyError.NO_ADDITIONAL_SAS)] : null,
+    [ExchangeType.CREATE_CHILD_SA]: async (payloads, header): Promise<Payload[] | null> =>
+      sa.state === IkeState.ESTABLISHED ? processCreateChild(sa, payloads, header) : null,
   };
   return async (payloads, header, dg) => {
     const handler = table[header.exchangeType];

@@ -10,7 +10,7 @@ import {
   AuthMethod, ExchangeType, NotifyError, NotifyStatus, PayloadType, ProtocolId, TransformType, notifyTypeName,
 } from '../constants';
 import { IkeState, type IkeSa } from '../ike-sa';
-import { deriveChildKeys } from '../keymat';
+import { deriveChildKeys, type ChildKeys } from '../keymat';
 import { first, firstErrorNotify, hasNotify, notify, readU32, u32 } from '../messages';
 import { checkChosenProposal, negotiated, selectProposal, toSaProposals } from '../proposals';
 import { narrow, tsFromPayload, tsToPayload, within, type Ts } from '../traffic-selectors';
@@ -117,7 +117,8 @@ async function onAuthResponse(sa: IkeSa, payloads: Payload[]): Promise<void> {
   if (localTs === null || remoteTs === null) return childFailed(sa, 'TS_UNACCEPTABLE: the responder widened the traffic selectors');
   const alg = negotiated(chosen);
   const transport = pending.transport && hasNotify(payloads, NotifyStatus.USE_TRANSPORT_MODE);
-  const child = await installChild(sa, alg, pending.spiIn, readU32(chosen.spi), localTs, remoteTs, transport);
+  const childKeys = deriveChildKeys(sa.keys!.prf, sa.keys!.skD, alg, sa.ni, sa.nr);
+  const child = await installChild(sa, alg, childKeys, pending.spiIn, readU32(chosen.spi), localTs, remoteTs, transport);
   if (child === null) return;
   const w = sa.waiter;
   sa.waiter = undefined;
@@ -125,7 +126,7 @@ async function onAuthResponse(sa: IkeSa, payloads: Payload[]): Promise<void> {
 }
 
 /** Each returned selector must lie within one we proposed (the responder may only narrow). */
-function selectorsWithin(got: (Ts | null)[], proposed: readonly Ts[]): Ts[] | null {
+export function selectorsWithin(got: (Ts | null)[], proposed: readonly Ts[]): Ts[] | null {
   if (got.length === 0) return null;
   for (const t of got) if (t === null || !proposed.some((p) => within(t, p))) return null;
   return got as Ts[];
@@ -138,11 +139,10 @@ function childFailed(sa: IkeSa, reason: string): void {
   w?.reject(Object.assign(new Error(reason), { code: 'ERR_CHILD_FAILED' }));
 }
 
-async function installChild(
-  sa: IkeSa, alg: ReturnType<typeof negotiated>, spiIn: number, spiOut: number, localTs: Ts[], remoteTs: Ts[], transport: boolean,
+/** Builds, installs and files a Child SA; null when the IKE SA died meanwhile (then nothing stays installed). */
+export async function installChild(
+  sa: IkeSa, alg: ReturnType<typeof negotiated>, childKeys: ChildKeys, spiIn: number, spiOut: number, localTs: Ts[], remoteTs: Ts[], transport: boolean,
 ): Promise<ChildSa | null> {
-  const keys = sa.keys!;
-  const childKeys = deriveChildKeys(keys.prf, keys.skD, alg, sa.ni, sa.nr);
   const encap = sa.natDetected || sa.conn.encapsulation === 'yes' ? { localPort: sa.local.port, remotePort: sa.remote.port } : undefined;
   const child = new ChildSa({
     conn: sa.conn, serial: sa.ctx.nextSerial(), ikeSerial: sa.serial, reqid: sa.ctx.reqidFor(sa.conn), initiator: sa.initiator,
@@ -222,7 +222,8 @@ async function respondChild(sa: IkeSa, payloads: Payload[]): Promise<Payload[]> 
   const spiOut = readU32(chosen.spi);
   const alg = negotiated(chosen);
   const transport = sa.conn.type === 'transport' && hasNotify(payloads, NotifyStatus.USE_TRANSPORT_MODE);
-  const child = await installChild(sa, alg, spiIn, spiOut, localTs, remoteTs, transport);
+  const childKeys = deriveChildKeys(sa.keys!.prf, sa.keys!.skD, alg, sa.ni, sa.nr);
+  const child = await installChild(sa, alg, childKeys, spiIn, spiOut, localTs, remoteTs, transport);
   if (child === null) return [notify(NotifyError.TEMPORARY_FAILURE)];
   const answer: Payload[] = [];
   if (transport) answer.push(notify(NotifyStatus.USE_TRANSPORT_MODE));
