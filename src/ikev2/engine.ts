@@ -1,13 +1,13 @@
 // The IKEv2 engine: every IKE SA of the daemon, no I/O of its own (DESIGN principle 1). Connections by
 // name, IKE SAs by our SPI, Libreswan's serial numbers, routing of received datagrams, initiate/terminate.
 import type { ConnectionConfig } from '../config/model';
-import { IkeParseError, parseIkeHeader, parseMessage, type IkeHeader } from './codec';
+import { IkeParseError, parseIkeHeader, parseMessage, serializeMessage, type IkeHeader } from './codec';
 import { CookieJar } from './cookie';
 import { hostAddress, IKE_PORT, localEnd, remoteEnd } from './connection';
-import { ExchangeType } from './constants';
+import { ExchangeType, NotifyError } from './constants';
 import type { Datagram, EngineDeps, EngineStatus, IkeEngineApi, InitiateResult } from './engine-api';
 import { IkeSa, IkeState, type IkeContext } from './ike-sa';
-import { hex, isZero } from './messages';
+import { hex, isZero, notify } from './messages';
 import { respondToInit, startInitiator } from './tasks/ike-sa-init';
 import { deleteIkeSa } from './tasks/informational';
 import { rekeyChild } from './tasks/create-child-sa';
@@ -95,6 +95,16 @@ export class IkeEngine implements IkeEngineApi {
     try {
       header = parseIkeHeader(dg.data);
     } catch (e) {
+      const h = e instanceof IkeParseError ? e.header : undefined;
+      // §1.5: a request of a higher major version is answered (unencrypted) with INVALID_MAJOR_VERSION.
+      if (h !== undefined && e instanceof IkeParseError && e.reason === 'unsupported-version' && h.majorVersion > 2 && !h.response) {
+        const header = {
+          initiatorSpi: h.initiatorSpi, responderSpi: h.responderSpi, exchangeType: h.exchangeType, messageId: h.messageId,
+          initiator: false, response: true,
+        };
+        this.deps.transport.send(serializeMessage({ header, payloads: [notify(NotifyError.INVALID_MAJOR_VERSION)] }), dg.local, dg.remote);
+        return;
+      }
       this.deps.logger.debug('parsing', `dropping datagram from ${dg.remote.address}:${dg.remote.port}: ${(e as Error).message}`);
       return;
     }

@@ -170,9 +170,12 @@ export class IkeSa {
     return fragmentMessage(h, payloads, this.keys.outbound, max);
   }
 
-  /** RFC 7383 §2.5.1: 576 octets for IPv4 (1280 for IPv6) minus IP and UDP headers (and the marker). */
+  /**
+   * The largest IKE message we send whole: 1280-octet IP packets (IPv6's minimum MTU, strongSwan's default
+   * fragment size; RFC 7383 §2.5.1 leaves the choice to us) minus IP and UDP headers and the non-ESP marker.
+   */
   private maxMessageSize(): number {
-    const ip = this.remote.address.includes(':') ? 1280 - 48 : 576 - 28;
+    const ip = this.remote.address.includes(':') ? 1280 - 48 : 1280 - 28;
     return this.remote.port === 4500 ? ip - 4 : ip;
   }
 
