@@ -26,12 +26,15 @@ export function hostAddress(end: EndConfig): string | undefined {
   return undefined;
 }
 
-/** leftid= as configured, or the address we use (Libreswan's default ID is the IP address). */
-export function endId(end: EndConfig, address: string): IkeId {
+/**
+ * leftid= as configured, or the address (Libreswan's default ID). For the peer, %any matches any ID; for
+ * our own end an ID of %any or %fromcert (no certificates yet) falls back to the address too.
+ */
+export function endId(end: EndConfig, address: string, peer = false): IkeId {
   if (end.id !== undefined && end.id !== '') {
     const id = parseId(end.id);
     if (id.kind !== 'any' && id.kind !== 'fromcert') return id;
-    if (id.kind === 'any') return id;
+    if (peer) return IkeId.any();
   }
   return IkeId.fromAddress(address);
 }

@@ -117,3 +117,33 @@ test('an unknown critical payload in IKE_SA_INIT is answered with UNSUPPORTED_CR
   assert.deepEqual([...n.data], [200]);
   assert.equal(pair.b.engine.status().ikeSas.length, 0);
 });
+
+test('the responder\'s ID is not the one configured: the initiator refuses it and tells the responder', async () => {
+  const pair = new IkePair({
+    conf: conf('esp=aes_gcm256\nrightid=@b.example'),
+    confB: conf('esp=aes_gcm256\nrightid=@c.example'),
+  });
+  const p = pair.a.engine.initiate('test');
+  p.catch(() => undefined);
+  const flights = await pair.run();
+  await assert.rejects(p, /AUTHENTICATION_FAILED: the peer's ID @c.example is not @b.example/);
+  assert.equal(flights.length, 6, 'IKE_SA_INIT, IKE_AUTH, and the INFORMATIONAL that carries AUTHENTICATION_FAILED');
+  assert.equal(parseMessage(flights[4]!.data).header.exchangeType, 37);
+  for (const peer of [pair.a, pair.b]) {
+    assert.deepEqual(peer.engine.status(), { ikeSas: [], childSas: [] });
+    assert.equal(peer.kernel.sas.size, 0);
+    assert.equal(peer.kernel.policies.size, 0);
+  }
+});
+
+test('the initiator\'s ID is not the one the responder expects: AUTHENTICATION_FAILED', async () => {
+  const pair = new IkePair({
+    conf: conf('esp=aes_gcm256\nleftid=@a.example'),
+    confB: conf('esp=aes_gcm256\nleftid=@other.example'),
+  });
+  const p = pair.a.engine.initiate('test');
+  p.catch(() => undefined);
+  await pair.run();
+  await assert.rejects(p, /AUTHENTICATION_FAILED/);
+  assert.equal(pair.b.engine.status().ikeSas.length, 0);
+});

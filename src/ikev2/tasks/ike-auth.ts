@@ -50,7 +50,7 @@ function psk(sa: IkeSa): SecretBytes | null {
 export async function startAuth(sa: IkeSa): Promise<void> {
   const conn = sa.conn;
   sa.localId = endId(localEnd(conn), sa.local.address);
-  sa.remoteId = endId(remoteEnd(conn), sa.remote.address);
+  sa.remoteId = endId(remoteEnd(conn), sa.remote.address, true);
   const key = psk(sa);
   if (key === null) throw new Error(`no PSK for ${sa.localId.toString()} - ${sa.remoteId.toString()}`);
   const spiIn = await sa.deps.kernel.allocSpi(sa.remote.address, sa.local.address);
@@ -88,15 +88,19 @@ async function onAuthResponse(sa: IkeSa, payloads: Payload[]): Promise<void> {
     const err = firstErrorNotify(payloads);
     throw new Error(err !== undefined ? notifyTypeName(err.notifyType) : 'IKE_AUTH response lacks IDr or AUTH');
   }
+  // §2.21.2: when the initiator refuses the responder, it says so in an INFORMATIONAL of its own.
+  const refuse = (why: string): never => {
+    sa.sendRequest(ExchangeType.INFORMATIONAL, [notify(NotifyError.AUTHENTICATION_FAILED)], () => undefined);
+    throw new Error(`AUTHENTICATION_FAILED: ${why}`);
+  };
   const id = peerId(idr);
-  if (id === null || !sa.remoteId!.equals(id)) throw new Error(`AUTHENTICATION_FAILED: the peer's ID ${id?.toString() ?? '(malformed)'} is not ${sa.remoteId!.toString()}`);
-  if (!sa.remoteId!.isAny()) sa.remoteId = id;
-  else sa.remoteId = id;
+  if (id === null || !sa.remoteId!.equals(id)) refuse(`the peer's ID ${id?.toString() ?? '(malformed)'} is not ${sa.remoteId!.toString()}`);
+  sa.remoteId = id!;
   const key = psk(sa);
   const keys = sa.keys!;
   const expected = key === null ? null : pskAuth(keys.prf, key, signedOctets(keys.prf, sa.initResponse!, sa.ni, keys.skPRemote, idr));
   if (authP.method !== AuthMethod.SHARED_KEY_MIC || expected === null || !authEquals(expected, authP.data)) {
-    throw new Error('AUTHENTICATION_FAILED: the responder\'s AUTH does not verify');
+    refuse('the responder\'s AUTH does not verify');
   }
   markEstablished(sa);
   sa.ctx.established(sa);
@@ -175,7 +179,7 @@ export async function processAuthRequest(sa: IkeSa, payloads: Payload[], header:
   if (idi === undefined || authP === undefined) return refuse('no IDi or AUTH', NotifyError.INVALID_SYNTAX);
   const id = peerId(idi);
   const conn = sa.conn;
-  const configured = endId(remoteEnd(conn), sa.remote.address);
+  const configured = endId(remoteEnd(conn), sa.remote.address, true);
   if (id === null || !configured.equals(id)) return refuse(`peer ID ${id?.toString() ?? '(malformed)'} is not ${configured.toString()}`);
   sa.remoteId = id;
   sa.localId = endId(localEnd(conn), sa.local.address);
