@@ -30,6 +30,8 @@ const POLICY_PRIORITY_BASE = 1_000_000;
 
 export class ChildSa {
   installed = false;
+  /** A CREATE_CHILD_SA rekey of this SA is under way. */
+  rekeying = false;
   private readonly outSelectors: KernelSelector[];
 
   constructor(readonly p: ChildSaParams) {
@@ -62,10 +64,19 @@ export class ChildSa {
       direction,
     };
     if (keys.integ !== undefined) sa.integ = { id: p.alg.integ, key: keys.integ };
+    const mark = this.mark(direction);
+    if (mark !== undefined) sa.mark = mark;
     if (p.encap !== undefined) {
       sa.encap = out ? { srcPort: p.encap.localPort, dstPort: p.encap.remotePort } : { srcPort: p.encap.remotePort, dstPort: p.encap.localPort };
     }
     return sa;
+  }
+
+  /** mark-in= / mark-out=, else mark= (a value of -1, "unique per instance", is not supported yet: none). */
+  private mark(direction: 'in' | 'out' | 'fwd'): { value: number; mask: number } | undefined {
+    const c = this.p.conn;
+    const m = (direction === 'out' ? c.markOut : c.markIn) ?? c.mark;
+    return m === undefined || m.value < 0 ? undefined : { value: m.value, mask: m.mask };
   }
 
   private policies(): KernelPolicy[] {
@@ -76,9 +87,11 @@ export class ChildSa {
       const priority = POLICY_PRIORITY_BASE - prefixes * 8;
       const tmplOut = { src: p.localAddress, dst: p.remoteAddress, proto: 'esp' as const, mode: p.mode, reqid: p.reqid };
       const tmplIn = { src: p.remoteAddress, dst: p.localAddress, proto: 'esp' as const, mode: p.mode, reqid: p.reqid };
-      out.push({ selector: sel, direction: 'out', action: 'ipsec', priority, template: tmplOut });
-      out.push({ selector: reverseSelector(sel), direction: 'in', action: 'ipsec', priority, template: tmplIn });
-      out.push({ selector: reverseSelector(sel), direction: 'fwd', action: 'ipsec', priority, template: tmplIn });
+      const policy = (selector: KernelSelector, direction: 'in' | 'out' | 'fwd', template: KernelPolicy['template']): KernelPolicy => {
+        const mark = this.mark(direction);
+        return { selector, direction, action: 'ipsec', priority, template, ...(mark !== undefined ? { mark } : {}) };
+      };
+      out.push(policy(sel, 'out', tmplOut), policy(reverseSelector(sel), 'in', tmplIn), policy(reverseSelector(sel), 'fwd', tmplIn));
     }
     return out;
   }

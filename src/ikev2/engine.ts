@@ -10,7 +10,8 @@ import { IkeSa, IkeState, type IkeContext } from './ike-sa';
 import { hex, isZero, notify } from './messages';
 import { respondToInit, startInitiator } from './tasks/ike-sa-init';
 import { deleteIkeSa } from './tasks/informational';
-import { rekeyChild } from './tasks/create-child-sa';
+import { deleteChild, rekeyChild } from './tasks/create-child-sa';
+import type { KernelEvent } from '../kernel/kernel';
 
 /** Libreswan numbers reqids from 16388 up, 4 apart (one per connection here). */
 const REQID_BASE = 16388;
@@ -31,6 +32,7 @@ export class IkeEngine implements IkeEngineApi {
 
   constructor(private readonly deps: EngineDeps) {
     this.cookies = new CookieJar(deps.random(32));
+    deps.kernel.onEvent((e) => this.onKernelEvent(e));
     this.ctx = {
       deps,
       nextSerial: () => ++this.serial,
@@ -41,6 +43,34 @@ export class IkeEngine implements IkeEngineApi {
       liveChildren: () => [...this.sas.values()].flatMap((sa) => sa.children.filter((c) => c.installed)),
       hasPeerSa: (sa) => [...this.sas.values()].some((o) => o !== sa && o.state === IkeState.ESTABLISHED && o.conn.name === sa.conn.name && o.remote.address === sa.remote.address),
     };
+  }
+
+  /**
+   * Kernel expiries: a soft one rekeys the Child SA (rekey=yes), a hard one deletes it (the kernel has
+   * dropped the SA already).
+   */
+  private onKernelEvent(e: KernelEvent): void {
+    if (e.type !== 'expire') return;
+    for (const sa of this.sas.values()) {
+      if (sa.state !== IkeState.ESTABLISHED) continue;
+      const child = sa.children.find((c) => (c.p.spiIn === e.spi && c.p.localAddress === e.dst) || (c.p.spiOut === e.spi && c.p.remoteAddress === e.dst));
+      if (child === undefined) continue;
+      if (!e.hard) {
+        if (sa.conn.rekey && !child.rekeying) {
+          child.rekeying = true;
+          // Not tracked: it settles only when the peer answers (its steps are tracked one by one).
+          rekeyChild(sa, child).catch((err: unknown) => {
+            child.rekeying = false;
+            this.deps.logger.warn(`"${sa.conn.name}" #${child.serial}: rekey failed: ${(err as Error).message}`);
+          });
+        }
+      } else if (!sa.hasOutstanding) {
+        deleteChild(sa, child, 'hard lifetime expired');
+      } else {
+        this.track(sa.removeChild(child, 'hard lifetime expired'));
+      }
+      return;
+    }
   }
 
   addConnection(conn: ConnectionConfig): void {

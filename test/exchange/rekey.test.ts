@@ -87,3 +87,31 @@ test('dpddelay: an idle IKE SA sends an empty INFORMATIONAL; an unanswered one d
   assert.equal(pair.a.engine.status().ikeSas.length, 0, 'the peer was declared dead');
   assert.equal(pair.a.kernel.sas.size, 0);
 });
+
+test('a soft kernel expiry rekeys the Child SA; a hard one deletes it', async () => {
+  const pair = await upPair('esp=aes_gcm256');
+  const before = pair.a.engine.status().childSas[0]!;
+  pair.a.kernel.emit({ type: 'expire', spi: before.spiIn, dst: before.localAddress, hard: false });
+  await pair.run();
+  const after = pair.a.engine.status().childSas[0]!;
+  assert.notEqual(after.spiIn, before.spiIn);
+  assert.equal(pair.b.engine.status().childSas.length, 1);
+  pair.b.kernel.emit({ type: 'expire', spi: after.spiOut, dst: after.remoteAddress, hard: true }); // B's inbound SA
+  await pair.run();
+  for (const p of [pair.a, pair.b]) {
+    assert.equal(p.engine.status().childSas.length, 0);
+    assert.equal(p.kernel.sas.size, 0);
+    assert.equal(p.engine.status().ikeSas.length, 1, 'the IKE SA stays');
+  }
+});
+
+test('mark-in= and mark-out= reach the SAs and policies', async () => {
+  const pair = await upPair('esp=aes_gcm256\nmark-in=5/0xff\nmark-out=7/0xff');
+  const [out] = pair.a.kernel.sa('out');
+  const [inn] = pair.a.kernel.sa('in');
+  assert.deepEqual(out!.mark, { value: 7, mask: 0xff });
+  assert.deepEqual(inn!.mark, { value: 5, mask: 0xff });
+  const pols = [...pair.a.kernel.policies.values()];
+  assert.deepEqual(pols.find((x) => x.direction === 'out')!.mark, { value: 7, mask: 0xff });
+  assert.deepEqual(pols.find((x) => x.direction === 'fwd')!.mark, { value: 5, mask: 0xff });
+});
