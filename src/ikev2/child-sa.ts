@@ -10,6 +10,7 @@ import { formatTs, kernelSelectors, reverseSelector, type Ts } from './traffic-s
 export interface ChildSaParams {
   conn: ConnectionConfig;
   serial: number;
+  /** Changes when an IKE SA rekey moves the Child SA to the new IKE SA. */
   ikeSerial: number;
   reqid: number;
   initiator: boolean;

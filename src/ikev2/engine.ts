@@ -11,6 +11,7 @@ import { hex, isZero, notify } from './messages';
 import { respondToInit, startInitiator } from './tasks/ike-sa-init';
 import { deleteIkeSa } from './tasks/informational';
 import { deleteChild, rekeyChild } from './tasks/create-child-sa';
+import { rekeyIke } from './tasks/rekey-ike';
 import type { KernelEvent } from '../kernel/kernel';
 
 /** Libreswan numbers reqids from 16388 up, 4 apart (one per connection here). */
@@ -40,6 +41,7 @@ export class IkeEngine implements IkeEngineApi {
       established: (sa) => this.onEstablished(sa),
       gone: (sa) => this.forget(sa),
       track: (p) => this.track(p),
+      adopt: (sa) => this.sas.set(hex(sa.localSpi), sa),
       liveChildren: () => [...this.sas.values()].flatMap((sa) => sa.children.filter((c) => c.installed)),
       hasPeerSa: (sa) => [...this.sas.values()].some((o) => o !== sa && o.state === IkeState.ESTABLISHED && o.conn.name === sa.conn.name && o.remote.address === sa.remote.address),
     };
@@ -113,7 +115,10 @@ export class IkeEngine implements IkeEngineApi {
 
   async rekey(name: string, what: 'ike' | 'child'): Promise<void> {
     if (what === 'ike') {
-      throw Object.assign(new Error(`rekeying the IKE SA of "${name}" is not implemented yet`), { code: 'ERR_NOT_IMPLEMENTED' });
+      const sa = [...this.sas.values()].filter((s) => s.conn.name === name && s.state === IkeState.ESTABLISHED).pop();
+      if (sa === undefined) throw new Error(`conn "${name}" has no established IKE SA to rekey`);
+      await rekeyIke(sa);
+      return;
     }
     const sa = [...this.sas.values()].filter((s) => s.conn.name === name && s.state === IkeState.ESTABLISHED && s.children.length > 0).pop();
     if (sa === undefined) throw new Error(`conn "${name}" has no established Child SA to rekey`);

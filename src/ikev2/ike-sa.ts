@@ -42,6 +42,8 @@ export interface IkeContext {
   liveChildren(): ChildSa[];
   /** Another IKE SA of this connection with the same peer exists (INITIAL_CONTACT is for the first only). */
   hasPeerSa(sa: IkeSa): boolean;
+  /** Files an IKE SA made by rekeying (under its own SPI). */
+  adopt(sa: IkeSa): void;
   /** Work the engine must wait for when asked to settle (tests, shutdown). */
   track(p: Promise<unknown>): void;
 }
@@ -72,12 +74,12 @@ export class IkeSa {
   state: IkeState;
   readonly serial: number;
   spiR: Uint8Array = new Uint8Array(8);
+  ni: Uint8Array = new Uint8Array(0);
+  nr: Uint8Array = new Uint8Array(0);
   /** The IKE proposals we sent (initiator) or could accept (responder). */
   ikeProposals: Proposal[] = [];
   alg?: Negotiated;
   keys?: IkeSaKeys;
-  ni = new Uint8Array(0);
-  nr = new Uint8Array(0);
   dh?: DhKeyPair;
   /** Our last IKE_SA_INIT request (initiator) or response (responder): RealMessage1/2 of §2.15. */
   initRequest?: Uint8Array;

@@ -1,7 +1,7 @@
 // Keys of an IKE SA (RFC 7296 §2.14) and of its Child SAs (§2.17), from the native PRF; the secrets stay
 // in native memory (SecretBytes) and the SK payload ciphers are keyed there.
 import { createSkCipher, skSizes, type SkCipher } from '../native/aead';
-import { deriveChildKeymat, deriveIkeKeys, isPrfId, skeyseed, type PrfId } from '../native/prf';
+import { deriveChildKeymat, deriveIkeKeys, isPrfId, rekeySkeyseed, skeyseed, type PrfId } from '../native/prf';
 import type { SecretBytes } from '../native/secret';
 import { EncrId, IntegId } from './constants';
 import type { Negotiated } from './proposals';
@@ -35,11 +35,13 @@ export function deriveIkeSaKeys(
   spiI: Uint8Array,
   spiR: Uint8Array,
   initiator: boolean,
+  /** Rekeying (§2.18): SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), with the old SA's PRF. */
+  rekeyOf?: { prf: PrfId; skD: SecretBytes },
 ): IkeSaKeys {
   const prf = checkPrf(alg.prf);
   const t = { encr: alg.encr, keyBits: alg.keyBits === 0 && alg.encr === EncrId.CHACHA20_POLY1305 ? 256 : alg.keyBits, integ: alg.integ };
   const sizes = skSizes(t);
-  const seed = skeyseed(prf, ni, nr, gir);
+  const seed = rekeyOf === undefined ? skeyseed(prf, ni, nr, gir) : rekeySkeyseed(rekeyOf.prf, rekeyOf.skD, gir, ni, nr);
   const k = deriveIkeKeys(prf, seed, ni, nr, spiI, spiR, { integ: sizes.integKeyLength, encr: sizes.encrKeymatLength });
   seed.wipe();
   const cipher = (e: SecretBytes, a: SecretBytes): SkCipher => (sizes.aead ? createSkCipher(t, e) : createSkCipher(t, e, a));

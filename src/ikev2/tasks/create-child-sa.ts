@@ -15,6 +15,7 @@ import { first, firstErrorNotify, hasNotify, notifies, notify, readU32, u16, u32
 import { checkChosenProposal, negotiated, selectProposal, toSaProposals } from '../proposals';
 import { narrow, tsFromPayload, tsToPayload, type Ts } from '../traffic-selectors';
 import { installChild, selectorsWithin } from './ike-auth';
+import { processIkeRekey } from './rekey-ike';
 
 const NONCE_LENGTH = 32;
 
@@ -111,13 +112,13 @@ export function deleteChild(sa: IkeSa, child: ChildSa, reason: string): void {
   });
 }
 
-/** The responder's CREATE_CHILD_SA: a Child SA rekey or a new Child SA; an IKE SA rekey is refused for now. */
+/** The responder's CREATE_CHILD_SA: a Child SA rekey, a new Child SA, or (SA of protocol IKE) an IKE SA rekey. */
 export async function processCreateChild(sa: IkeSa, payloads: Payload[], _header: IkeHeader): Promise<Payload[]> {
   const saP = first(payloads, PayloadType.SA);
   const nonce = first(payloads, PayloadType.NONCE);
   const tsi = first(payloads, PayloadType.TSi);
   const tsr = first(payloads, PayloadType.TSr);
-  if (saP !== undefined && saP.proposals.some((p) => p.protocolId === ProtocolId.IKE)) return [notify(NotifyError.NO_ADDITIONAL_SAS)];
+  if (saP !== undefined && saP.proposals.some((p) => p.protocolId === ProtocolId.IKE)) return processIkeRekey(sa, payloads, _header);
   if (saP === undefined || nonce === undefined || tsi === undefined || tsr === undefined) return [notify(NotifyError.INVALID_SYNTAX)];
   const rekey = notifies(payloads, NotifyStatus.REKEY_SA)[0];
   if (rekey !== undefined) {
