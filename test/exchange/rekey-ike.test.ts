@@ -58,3 +58,30 @@ for (const side of ['a', 'b'] as const) {
     assert.equal(pair.clock.armed, 0);
   });
 }
+
+test('ikelifetime: the initiator rekeys the IKE SA rekeymargin before it expires', async () => {
+  const pair = new IkePair({ conf: conf('esp=aes_gcm256\nikelifetime=1h\nrekeymargin=9m\nrekeyfuzz=0%') });
+  const p = pair.a.engine.initiate('test');
+  await pair.run();
+  await p;
+  const before = pair.a.engine.status().ikeSas[0]!;
+  await pair.advance(51 * 60 * 1000 - 1);
+  assert.equal(pair.queue.length, 0);
+  await pair.advance(1);
+  assert.equal(parseMessage(pair.queue[0]!.data).header.exchangeType, ExchangeType.CREATE_CHILD_SA);
+  await pair.run();
+  const after = pair.a.engine.status().ikeSas;
+  assert.equal(after.length, 1);
+  assert.notEqual(after[0]!.spiI, before.spiI);
+  assert.equal(pair.b.engine.status().ikeSas.length, 1);
+});
+
+test('ikelifetime with rekey=no: the IKE SA is deleted when it expires', async () => {
+  const pair = new IkePair({ conf: conf('esp=aes_gcm256\nikelifetime=1h\nrekey=no') });
+  const p = pair.a.engine.initiate('test');
+  await pair.run();
+  await p;
+  await pair.advance(60 * 60 * 1000);
+  await pair.run();
+  for (const peer of [pair.a, pair.b]) assert.deepEqual(peer.engine.status(), { ikeSas: [], childSas: [] });
+});

@@ -15,6 +15,7 @@ import { first, firstErrorNotify, hasNotify, notify, readU32, u32 } from '../mes
 import { checkChosenProposal, negotiated, selectProposal, toSaProposals } from '../proposals';
 import { narrow, tsFromPayload, tsToPayload, within, type Ts } from '../traffic-selectors';
 import { startLiveness } from './informational';
+import { scheduleIkeLifetime } from './rekey-ike';
 import type { SecretBytes } from '../../native/secret';
 
 function idPayload(type: 35 | 36, id: IkeId): IdPayload {
@@ -39,6 +40,7 @@ function markEstablished(sa: IkeSa): void {
   sa.log(`established IKE SA (${sa.info().algorithms})`);
   sa.deps.events?.ikeUp?.(sa.info());
   startLiveness(sa);
+  scheduleIkeLifetime(sa);
 }
 
 function psk(sa: IkeSa): SecretBytes | null {

@@ -41,6 +41,7 @@ function successor(old: IkeSa, initiator: boolean, spiI: Uint8Array, spiR: Uint8
   for (const c of sa.children) c.p.ikeSerial = sa.serial;
   old.ctx.adopt(sa);
   startLiveness(sa);
+  scheduleIkeLifetime(sa);
   sa.log(`rekeyed IKE SA #${old.serial} (${sa.info().algorithms})`);
   return sa;
 }
@@ -146,3 +147,24 @@ export async function processIkeRekey(old: IkeSa, payloads: Payload[], _header: 
   return answer;
 }
 
+
+/**
+ * ikelifetime: the end that initiated the IKE SA rekeys it rekeymargin (plus up to rekeyfuzz percent of
+ * it, at random) before it expires, if rekey=yes; at ikelifetime either end deletes it.
+ */
+export function scheduleIkeLifetime(sa: IkeSa): void {
+  const life = sa.conn.ikelifetime * 1000;
+  if (life <= 0) return;
+  if (sa.initiator && sa.conn.rekey) {
+    const margin = sa.conn.rekeymargin * 1000;
+    const fuzz = (margin * sa.conn.rekeyfuzz) / 100;
+    const r = sa.deps.random(4).readUInt32BE(0) / 0x100000000;
+    const at = Math.max(1000, life - margin - Math.floor(r * fuzz));
+    sa.addTimer(at, () => {
+      rekeyIke(sa).catch((e: unknown) => sa.log((e as Error).message));
+    });
+  }
+  sa.addTimer(life, () => {
+    sa.ctx.track(deleteIkeSa(sa, 'ikelifetime expired'));
+  });
+}
