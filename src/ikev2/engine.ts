@@ -154,6 +154,8 @@ export class IkeEngine implements IkeEngineApi {
       this.deps.logger.debug('parsing', `dropping ${header.response ? 'response' : 'request'} for unknown IKE SA ${hex(header.initiatorSpi)}/${hex(header.responderSpi)}`);
       return;
     }
+    // Once the responder's SPI is known it must match too (an IKE_SA_INIT answer may still carry zero).
+    if (sa.initiator && !isZero(sa.spiR) && hex(sa.spiR) !== hex(header.responderSpi)) return;
     sa.receive(dg, header);
   }
 

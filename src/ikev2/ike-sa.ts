@@ -56,6 +56,8 @@ interface Outstanding {
   exchangeType: number;
   datagrams: Uint8Array[];
   handler: ResponseHandler;
+  /** Told when the request is given up (timeout, delete, teardown), so no caller waits forever. */
+  onAbort?: (reason: string) => void;
   startedAt: number;
   intervalMs: number;
   timer?: TimerHandle;
@@ -186,13 +188,13 @@ export class IkeSa {
   }
 
   /** Sends a request of ours and calls `handler` with the response (window of 1, §2.3). */
-  sendRequest(exchangeType: number, payloads: Payload[], handler: ResponseHandler, messageId?: number): void {
+  sendRequest(exchangeType: number, payloads: Payload[], handler: ResponseHandler, messageId?: number, onAbort?: (reason: string) => void): void {
     if (this.outstanding !== undefined) throw new Error(`#${this.serial}: a request is already outstanding`);
     const id = messageId ?? this.nextRequestId;
     const datagrams = this.encode(exchangeType, id, false, payloads);
     if (exchangeType === ExchangeType.IKE_SA_INIT) this.initRequest = datagrams[0];
     this.outstanding = {
-      messageId: id, exchangeType, datagrams, handler, startedAt: this.deps.clock.now(),
+      messageId: id, exchangeType, datagrams, handler, ...(onAbort !== undefined ? { onAbort } : {}), startedAt: this.deps.clock.now(),
       intervalMs: Math.max(1, Math.round(this.conn.retransmitInterval * 1000)),
     };
     this.debug(`sending ${exchangeTypeName(exchangeType)} request ${id}`);
@@ -214,6 +216,7 @@ export class IkeSa {
       const elapsed = this.deps.clock.now() - o.startedAt;
       if (elapsed >= this.conn.retransmitTimeout * 1000) {
         this.outstanding = undefined;
+        o.onAbort?.('no response (retransmit-timeout)');
         this.fail(`no response to ${exchangeTypeName(o.exchangeType)} after ${Math.round(elapsed / 1000)}s (retransmit-timeout)`);
         return;
       }
@@ -234,8 +237,10 @@ export class IkeSa {
   }
 
   /** Gives up on the request in flight (a delete replaces a liveness check). */
-  abortOutstanding(): void {
+  abortOutstanding(reason = 'aborted'): void {
+    const o = this.outstanding;
     this.clearOutstanding();
+    o?.onAbort?.(reason);
   }
 
   /** Drops the outstanding request (e.g. IKE_SA_INIT to be sent again with a cookie or another group). */
@@ -361,7 +366,7 @@ export class IkeSa {
     const wasUp = this.state === IkeState.ESTABLISHED || this.state === IkeState.DELETING;
     const info = this.info();
     this.state = IkeState.DEAD;
-    this.clearOutstanding();
+    this.abortOutstanding(reason);
     this.lifeTimer?.cancel();
     for (const t of this.timers) t.cancel();
     this.timers = [];

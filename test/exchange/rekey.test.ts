@@ -115,3 +115,16 @@ test('mark-in= and mark-out= reach the SAs and policies', async () => {
   assert.deepEqual(pols.find((x) => x.direction === 'out')!.mark, { value: 7, mask: 0xff });
   assert.deepEqual(pols.find((x) => x.direction === 'fwd')!.mark, { value: 5, mask: 0xff });
 });
+
+test('a rekey cut short by a delete of the IKE SA rejects instead of hanging', async () => {
+  const pair = await upPair('esp=aes_gcm256');
+  const rekey = pair.a.engine.rekey('test', 'child');
+  rekey.catch(() => undefined);
+  await pair.settle();
+  assert.equal(pair.queue.length, 1, 'the CREATE_CHILD_SA request is in flight');
+  pair.drop();
+  await pair.a.engine.terminate('test');
+  await assert.rejects(rekey, /being deleted/);
+  await pair.run();
+  for (const p of [pair.a, pair.b]) assert.deepEqual(p.engine.status(), { ikeSas: [], childSas: [] });
+});

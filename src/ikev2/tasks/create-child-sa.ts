@@ -100,7 +100,7 @@ export function rekeyChild(sa: IkeSa, old: ChildSa): Promise<ChildSa> {
         } catch (e) {
           failed((e as Error).message);
         }
-      });
+      }, undefined, failed);
     });
   });
 }

@@ -45,7 +45,7 @@ export async function deleteIkeSa(sa: IkeSa, reason: string): Promise<void> {
   }
   sa.state = IkeState.DELETING;
   for (const c of [...sa.children]) await sa.removeChild(c, reason);
-  if (sa.hasOutstanding) sa.abortOutstanding();
+  if (sa.hasOutstanding) sa.abortOutstanding(`the IKE SA is being deleted (${reason})`);
   sa.sendRequest(ExchangeType.INFORMATIONAL, [{ type: PayloadType.D, protocolId: ProtocolId.IKE, spiSize: 0, spis: [] }], () => {
     sa.teardown(reason);
   });

@@ -103,7 +103,7 @@ export function rekeyIke(old: IkeSa): Promise<IkeSa> {
         } catch (e) {
           failed((e as Error).message);
         }
-      });
+      }, undefined, failed);
     });
   });
 }
