@@ -1,0 +1,156 @@
+// Two IkeEngines in one process over a fake network that holds every datagram until the test delivers,
+// drops or duplicates it; a recording kernel and a fake clock each; real crypto.
+import { IkeId } from '../../src/config/id';
+import { parseIpsecConfText } from '../../src/config';
+import type { ConnectionConfig, Side } from '../../src/config/model';
+import { IkeEngine } from '../../src/ikev2/engine';
+import type { Datagram, EngineDeps, Endpoint, EngineEvents } from '../../src/ikev2/engine-api';
+import { parseIkeHeader } from '../../src/ikev2/codec';
+import { exchangeTypeName } from '../../src/ikev2/constants';
+import { silentLogger, type Logger } from '../../src/log';
+import { secretCopy } from '../../src/native/secret';
+import { randomBytes } from 'node:crypto';
+import { FakeClock } from './fake-clock';
+import { RecordingKernel } from './recording-kernel';
+
+export const ADDRESS_A = '192.0.2.1';
+export const ADDRESS_B = '192.0.2.2';
+
+export interface InFlight {
+  data: Uint8Array;
+  from: Endpoint;
+  to: Endpoint;
+}
+
+export interface Peer {
+  name: 'a' | 'b';
+  address: string;
+  engine: IkeEngine;
+  kernel: RecordingKernel;
+  events: { type: string; detail: string }[];
+}
+
+export interface PairOptions {
+  /** ipsec.conf text holding conn "test" (left = A, right = B); each engine gets its orientation. */
+  conf: string;
+  /** Overrides for the second engine's conf (e.g. a different esp=); default: the same. */
+  confB?: string;
+  pskA?: string;
+  pskB?: string;
+  forceBusyB?: boolean;
+  ddosIkeThreshold?: number;
+  uniqueIds?: boolean;
+  logger?: Logger;
+}
+
+function connFor(text: string, local: Side): ConnectionConfig {
+  const conf = parseIpsecConfText(text, 'test.conf');
+  const conn = conf.conns.find((c) => c.name === 'test');
+  if (conn === undefined) throw new Error('the test conf needs a conn named "test"');
+  return { ...conn, local };
+}
+
+/** A one-line description of a datagram, for failure messages. */
+export function describe(m: InFlight): string {
+  const h = parseIkeHeader(m.data);
+  return `${m.from.address}:${m.from.port} -> ${m.to.address}:${m.to.port} ${exchangeTypeName(h.exchangeType)} ${h.response ? 'response' : 'request'} ${h.messageId}`;
+}
+
+export class IkePair {
+  readonly clock = new FakeClock();
+  readonly queue: InFlight[] = [];
+  readonly a: Peer;
+  readonly b: Peer;
+  /** Everything sent, in order. */
+  readonly sent: InFlight[] = [];
+
+  constructor(opts: PairOptions) {
+    this.a = this.peer('a', ADDRESS_A, connFor(opts.conf, 'left'), opts.pskA ?? 'swordfish-secret', false, opts);
+    this.b = this.peer('b', ADDRESS_B, connFor(opts.confB ?? opts.conf, 'right'), opts.pskB ?? 'swordfish-secret', opts.forceBusyB ?? false, opts);
+  }
+
+  private peer(name: 'a' | 'b', address: string, conn: ConnectionConfig, psk: string, forceBusy: boolean, opts: PairOptions): Peer {
+    const kernel = new RecordingKernel(name === 'a' ? 0xa0000100 : 0xb0000100);
+    const events: { type: string; detail: string }[] = [];
+    const ev: EngineEvents = {
+      ikeUp: (s) => events.push({ type: 'ikeUp', detail: `#${s.serial}` }),
+      ikeDown: (s, r) => events.push({ type: 'ikeDown', detail: `#${s.serial} ${r}` }),
+      childUp: (c) => events.push({ type: 'childUp', detail: `#${c.serial}` }),
+      childDown: (c, r) => events.push({ type: 'childDown', detail: `#${c.serial} ${r}` }),
+    };
+    const deps: EngineDeps = {
+      transport: { send: (data, local, remote) => this.push({ data: new Uint8Array(data), from: { ...local }, to: { ...remote } }) },
+      kernel,
+      clock: this.clock,
+      random: (n) => randomBytes(n),
+      secrets: { findPsk: (_l: IkeId, _r: IkeId) => secretCopy(Buffer.from(psk)) },
+      logger: opts.logger ?? silentLogger,
+      events: ev,
+      uniqueIds: opts.uniqueIds ?? true,
+      ddosIkeThreshold: opts.ddosIkeThreshold ?? 25000,
+      forceBusy,
+    };
+    const engine = new IkeEngine(deps);
+    engine.addConnection(conn);
+    return { name, address, engine, kernel, events };
+  }
+
+  private push(m: InFlight): void {
+    this.queue.push(m);
+    this.sent.push(m);
+  }
+
+  /** Waits until neither engine has asynchronous work (DH on the helper threads, kernel calls) pending. */
+  async settle(): Promise<void> {
+    for (let i = 0; i < 3; i++) {
+      await this.a.engine.whenIdle();
+      await this.b.engine.whenIdle();
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  private target(m: InFlight): Peer {
+    if (m.to.address === this.a.address) return this.a;
+    if (m.to.address === this.b.address) return this.b;
+    throw new Error(`no peer at ${m.to.address}`);
+  }
+
+  /** Delivers the oldest datagram in flight (optionally rewritten) and lets both engines settle. */
+  async deliver(rewrite?: (m: InFlight) => InFlight): Promise<InFlight> {
+    if (this.queue.length === 0) await this.settle();
+    const m0 = this.queue.shift();
+    if (m0 === undefined) throw new Error('nothing in flight');
+    const m = rewrite ? rewrite(m0) : m0;
+    const dg: Datagram = { data: new Uint8Array(m.data), local: { ...m.to }, remote: { ...m.from } };
+    this.target(m).engine.receive(dg);
+    await this.settle();
+    return m;
+  }
+
+  /** Drops the oldest datagram in flight (a lost packet). */
+  drop(): InFlight {
+    const m = this.queue.shift();
+    if (m === undefined) throw new Error('nothing in flight');
+    return m;
+  }
+
+  /** Delivers until nothing is in flight (at most `limit` datagrams). */
+  async run(limit = 50): Promise<InFlight[]> {
+    const out: InFlight[] = [];
+    await this.settle();
+    while (this.queue.length > 0) {
+      if (out.length >= limit) throw new Error(`still talking after ${limit} datagrams`);
+      out.push(await this.deliver());
+    }
+    return out;
+  }
+
+  async advance(ms: number): Promise<void> {
+    this.clock.advance(ms);
+    await this.settle();
+  }
+}
+
+export function conf(extra: string, left = ADDRESS_A, right = ADDRESS_B): string {
+  return `conn test\n\tleft=${left}\n\tright=${right}\n\tauthby=secret\n${extra.split('\n').filter((l) => l.trim() !== '').map((l) => `\t${l.trim()}`).join('\n')}\n`;
+}
