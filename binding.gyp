@@ -15,7 +15,8 @@
         "native/esp_hmac.cc",
         "native/esp_transform.cc",
         "native/netlink.cc",
-        "native/replay.cc"
+        "native/replay.cc",
+        "native/xcbc.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS", "OPENSSL_API_COMPAT=30000", "OPENSSL_NO_DEPRECATED"],

@@ -131,12 +131,10 @@ SkCipherCore::~SkCipherCore() { Wipe(); }
 void SkCipherCore::Wipe() {
   EVP_CIPHER_CTX_free(enc_);  // frees (and cleanses) the key schedules
   EVP_CIPHER_CTX_free(dec_);
-  EVP_CIPHER_CTX_free(xcbc_);
   EVP_MAC_CTX_free(hmac_);
-  enc_ = dec_ = xcbc_ = nullptr;
+  enc_ = dec_ = nullptr;
   hmac_ = nullptr;
-  OPENSSL_cleanse(xcbc_k2_, sizeof xcbc_k2_);
-  OPENSSL_cleanse(xcbc_k3_, sizeof xcbc_k3_);
+  xcbc_.reset();
   salt_.Wipe();
   wiped_ = true;
 }
@@ -161,21 +159,8 @@ const char* SkCipherCore::Init(int encr, int key_bits, int integ, const uint8_t*
   }
 
   if (integ == kIntegAesXcbc96) {
-    // RFC 3566 §4: K1 = E_K(0x01..), K2 = E_K(0x02..), K3 = E_K(0x03..); the MAC then runs AES with K1.
-    EVP_CIPHER_CTX* k = EVP_CIPHER_CTX_new();
-    uint8_t consts[48], derived[48];
-    std::memset(consts, 1, 16), std::memset(consts + 16, 2, 16), std::memset(consts + 32, 3, 16);
-    int outl = 0;
-    bool ok = k != nullptr && EVP_EncryptInit_ex2(k, EVP_aes_128_ecb(), integ_key, nullptr, nullptr) &&
-              EVP_CIPHER_CTX_set_padding(k, 0) && EVP_EncryptUpdate(k, derived, &outl, consts, 48) && outl == 48;
-    EVP_CIPHER_CTX_free(k);
-    xcbc_ = ok ? EVP_CIPHER_CTX_new() : nullptr;
-    ok = xcbc_ != nullptr && EVP_EncryptInit_ex2(xcbc_, EVP_aes_128_ecb(), derived, nullptr, nullptr) &&
-         EVP_CIPHER_CTX_set_padding(xcbc_, 0);
-    std::memcpy(xcbc_k2_, derived + 16, 16);
-    std::memcpy(xcbc_k3_, derived + 32, 16);
-    OPENSSL_cleanse(derived, sizeof derived);
-    if (!ok) return "OpenSSL could not key AES-XCBC";
+    xcbc_ = std::make_unique<Xcbc>();
+    if (!xcbc_->SetKey(integ_key)) return "OpenSSL could not key AES-XCBC";
   } else if (const char* digest = DigestFor(integ)) {
     EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
     hmac_ = mac ? EVP_MAC_CTX_new(mac) : nullptr;
@@ -217,33 +202,12 @@ bool SkCipherCore::SetCipherIv(EVP_CIPHER_CTX* ctx, bool encrypt, const uint8_t*
   return ok;
 }
 
-bool SkCipherCore::XcbcMac(const uint8_t* data, size_t len, uint8_t* mac16) {
-  uint8_t e[16] = {}, block[16];
-  int outl = 0;
-  size_t full_blocks = len == 0 ? 0 : (len - 1) / 16;  // every block but the last
-  bool ok = true;
-  for (size_t b = 0; ok && b < full_blocks; ++b) {
-    for (int i = 0; i < 16; ++i) block[i] = data[b * 16 + i] ^ e[i];
-    ok = EVP_EncryptUpdate(xcbc_, e, &outl, block, 16) && outl == 16;
-  }
-  const size_t rest = len - full_blocks * 16;  // 1..16 octets, or 0 for an empty message
-  const uint8_t* k = rest == 16 ? xcbc_k2_ : xcbc_k3_;
-  std::memset(block, 0, sizeof block);
-  if (rest) std::memcpy(block, data + full_blocks * 16, rest);
-  if (rest < 16) block[rest] = 0x80;  // RFC 3566 §4 (b): pad with 1 then 0s
-  for (int i = 0; i < 16; ++i) block[i] ^= e[i] ^ k[i];
-  ok = ok && EVP_EncryptUpdate(xcbc_, mac16, &outl, block, 16) && outl == 16;
-  OPENSSL_cleanse(e, sizeof e);
-  OPENSSL_cleanse(block, sizeof block);
-  return ok;
-}
-
 bool SkCipherCore::Mac(const uint8_t* data, size_t len, uint8_t* icv) {
   uint8_t full[kMaxMac];
   size_t outl = 0;
   bool ok;
   if (integ_ == kIntegAesXcbc96) {
-    ok = XcbcMac(data, len, full);
+    ok = xcbc_->Mac(data, len, full);  // ICV = the first 96 bits (RFC 3566 §4)
   } else {
     ok = EVP_MAC_init(hmac_, nullptr, 0, nullptr) && EVP_MAC_update(hmac_, data, len) &&
          EVP_MAC_final(hmac_, full, &outl, sizeof full) && outl >= sizes_.icv;

@@ -10,9 +10,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "secret.h"
+#include "xcbc.h"
 
 namespace sk {
 
@@ -89,7 +91,6 @@ class SkCipherCore {
   Status NextIv(uint8_t* iv);
   bool SetCipherIv(EVP_CIPHER_CTX* ctx, bool encrypt, const uint8_t* wire_iv);
   bool Mac(const uint8_t* data, size_t len, uint8_t* icv);
-  bool XcbcMac(const uint8_t* data, size_t len, uint8_t* mac16);
   Status SealAead(uint8_t* message, size_t iv_offset, size_t plaintext_len);
   Status OpenAead(uint8_t* message, size_t iv_offset, size_t ciphertext_len);
 
@@ -99,9 +100,7 @@ class SkCipherCore {
   EVP_CIPHER_CTX* enc_ = nullptr;  // keyed once; each message only sets the IV
   EVP_CIPHER_CTX* dec_ = nullptr;
   EVP_MAC_CTX* hmac_ = nullptr;    // keyed once; re-initialised with the same key per message
-  EVP_CIPHER_CTX* xcbc_ = nullptr; // AES-128-ECB keyed with K1 (RFC 3566 §4)
-  uint8_t xcbc_k2_[16] = {};
-  uint8_t xcbc_k3_[16] = {};
+  std::unique_ptr<Xcbc> xcbc_;     // AUTH_AES_XCBC_96 (RFC 3566), keyed once; freed (and cleansed) on Wipe
   SecureBuffer salt_;              // 4-octet salt / nonce of CTR, GCM, ChaCha20-Poly1305
   uint64_t counter_ = 0;           // last IV counter used (counter modes); 0 = none yet
   bool wiped_ = false;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common.h"
+#include "xcbc.h"
 
 namespace {
 
@@ -92,96 +93,6 @@ const EVP_MAC_CTX* MacTemplate(uint32_t id) {
     default: return nullptr;
   }
 }
-
-// --- AES-XCBC-MAC (RFC 3566), which OpenSSL does not provide ----------------------------------
-class Xcbc {
- public:
-  Xcbc() = default;
-  ~Xcbc() {
-    EVP_CIPHER_CTX_free(ctx_);
-    OPENSSL_cleanse(k2_, sizeof k2_);
-    OPENSSL_cleanse(k3_, sizeof k3_);
-    OPENSSL_cleanse(e_, sizeof e_);
-    OPENSSL_cleanse(buf_, sizeof buf_);
-  }
-  Xcbc(const Xcbc&) = delete;
-  Xcbc& operator=(const Xcbc&) = delete;
-
-  // K1, K2, K3 from a 128-bit key (RFC 3566 section 4.1 step 1); the context keeps K1's schedule.
-  bool SetKey(const uint8_t key[kAesBlock]) {
-    const EVP_CIPHER* aes = Algs().aes128_ecb;
-    if (aes == nullptr) return false;
-    if (ctx_ == nullptr && (ctx_ = EVP_CIPHER_CTX_new()) == nullptr) return false;
-    uint8_t constants[3 * kAesBlock];
-    std::memset(constants, 0x01, kAesBlock);
-    std::memset(constants + kAesBlock, 0x02, kAesBlock);
-    std::memset(constants + 2 * kAesBlock, 0x03, kAesBlock);
-    uint8_t derived[3 * kAesBlock];
-    int n = 0;
-    bool ok = EVP_EncryptInit_ex2(ctx_, aes, key, nullptr, nullptr) && EVP_CIPHER_CTX_set_padding(ctx_, 0) &&
-              EVP_EncryptUpdate(ctx_, derived, &n, constants, sizeof constants) && n == sizeof derived &&
-              EVP_EncryptInit_ex2(ctx_, nullptr, derived, nullptr, nullptr);
-    if (ok) {
-      std::memcpy(k2_, derived + kAesBlock, kAesBlock);
-      std::memcpy(k3_, derived + 2 * kAesBlock, kAesBlock);
-    }
-    OPENSSL_cleanse(derived, sizeof derived);
-    Restart();
-    return ok;
-  }
-
-  void Restart() {
-    std::memset(e_, 0, sizeof e_);
-    buffered_ = 0;
-  }
-
-  bool Update(const uint8_t* data, size_t size) {
-    while (size > 0) {
-      // A full block is only chained once more input follows: the last block is treated apart.
-      if (buffered_ == kAesBlock) {
-        if (!Chain(buf_)) return false;
-        buffered_ = 0;
-      }
-      size_t take = kAesBlock - buffered_ < size ? kAesBlock - buffered_ : size;
-      std::memcpy(buf_ + buffered_, data, take);
-      buffered_ += take;
-      data += take;
-      size -= take;
-    }
-    return true;
-  }
-
-  bool Final(uint8_t out[kAesBlock]) {
-    const uint8_t* pad_key = k2_;
-    if (buffered_ < kAesBlock) {  // incomplete (or empty) last block: 10* padding and K3
-      buf_[buffered_] = 0x80;
-      std::memset(buf_ + buffered_ + 1, 0, kAesBlock - buffered_ - 1);
-      pad_key = k3_;
-    }
-    for (size_t i = 0; i < kAesBlock; i++) buf_[i] ^= pad_key[i];
-    bool ok = Chain(buf_);
-    if (ok) std::memcpy(out, e_, kAesBlock);
-    Restart();
-    return ok;
-  }
-
- private:
-  bool Chain(const uint8_t block[kAesBlock]) {
-    uint8_t x[kAesBlock];
-    for (size_t i = 0; i < kAesBlock; i++) x[i] = block[i] ^ e_[i];
-    int n = 0;
-    bool ok = EVP_EncryptUpdate(ctx_, e_, &n, x, kAesBlock) && n == static_cast<int>(kAesBlock);
-    OPENSSL_cleanse(x, sizeof x);
-    return ok;
-  }
-
-  EVP_CIPHER_CTX* ctx_ = nullptr;
-  uint8_t k2_[kAesBlock] = {0};
-  uint8_t k3_[kAesBlock] = {0};
-  uint8_t e_[kAesBlock] = {0};
-  uint8_t buf_[kAesBlock] = {0};
-  size_t buffered_ = 0;
-};
 
 // --- One keyed PRF, restartable with the same key (PRF+ iterates on it) ------------------------
 class Prf {
