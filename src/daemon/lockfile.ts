@@ -1,0 +1,69 @@
+// RUNDIR/pluto.pid: one pluto per run directory. Created exclusively; a lockfile whose pid is dead is
+// stale and removed; one whose pid is alive means another pluto holds the directory (exit 10).
+import * as fs from 'node:fs';
+
+export type LockResult = { ok: true } | { ok: false; pid: number };
+
+/** Whether a process with this pid exists (EPERM: it exists, owned by someone else). */
+export function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The pid in a lockfile, null when there is no file, NaN when it holds no number. */
+export function readLock(file: string): number | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  const m = /^\s*(\d+)\s*$/.exec(text);
+  return m ? Number(m[1]) : NaN;
+}
+
+/**
+ * Takes the lock for `pid`: writes the file with O_EXCL. A file naming a live process other than us
+ * refuses; a stale one (dead pid, or garbage) is removed and the lock taken. `onStale` hears of it.
+ */
+export function acquireLock(file: string, pid: number = process.pid, onStale?: (oldPid: number) => void): LockResult {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644);
+      try {
+        fs.writeSync(fd, `${pid}\n`);
+      } finally {
+        fs.closeSync(fd);
+      }
+      return { ok: true };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const held = readLock(file);
+    if (held === null) continue; // removed meanwhile: try again
+    if (!Number.isNaN(held) && held !== pid && isAlive(held)) return { ok: false, pid: held };
+    onStale?.(held);
+    try {
+      fs.unlinkSync(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  throw new Error(`cannot create the lockfile ${file}: it keeps reappearing`);
+}
+
+/** Removes the lockfile if it is still ours. */
+export function releaseLock(file: string, pid: number = process.pid): void {
+  if (readLock(file) !== pid) return;
+  try {
+    fs.unlinkSync(file);
+  } catch {
+    // already gone
+  }
+}
