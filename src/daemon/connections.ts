@@ -20,9 +20,15 @@ function hostText(e: EndConfig): string {
   return `%${h.kind}`;
 }
 
+/** leftsubnets= when given, else leftsubnet= (an IKEv1-only vhost:/vnet: form counts as none). */
+function subnetTexts(e: EndConfig): string[] {
+  if (e.subnets.length > 0) return e.subnets.map((s) => s.text);
+  return e.subnet && 'prefix' in e.subnet ? [e.subnet.text] : [];
+}
+
 function endText(e: EndConfig, first: boolean): string {
   const host = `${hostText(e)}${e.id ? `[${e.id}]` : ''}`;
-  const subnet = e.subnets.map((s) => s.text).join(',');
+  const subnet = subnetTexts(e).join(',');
   if (!subnet) return host;
   return first ? `${subnet}===${host}` : `${host}===${subnet}`;
 }
@@ -39,8 +45,8 @@ function trapSelectors(conn: ConnectionConfig): KernelSelector[] {
     const h = hostText(e);
     return /^[0-9a-f.:]+$/i.test(h) ? [`${h}/${h.includes(':') ? 128 : 32}`] : [];
   };
-  const ls = l.subnets.length > 0 ? l.subnets.map((s) => s.text) : hostNet(l);
-  const rs = r.subnets.length > 0 ? r.subnets.map((s) => s.text) : hostNet(r);
+  const ls = subnetTexts(l).length > 0 ? subnetTexts(l) : hostNet(l);
+  const rs = subnetTexts(r).length > 0 ? subnetTexts(r) : hostNet(r);
   return ls.flatMap((src) => rs.map((dst) => ({ src, dst, proto: 0, srcPort: 0, dstPort: 0 })));
 }
 

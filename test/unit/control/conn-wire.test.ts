@@ -31,8 +31,8 @@ test('a conn survives the trip to the daemon: %default and also= merged, orienta
   assert.equal(back.name, 'west');
   assert.equal(back.local, 'left');
   assert.equal(back.ikelifetime, 7200);
-  assert.deepEqual(back.left.subnets.map((s) => s.text), ['10.1.0.0/24']);
-  assert.deepEqual(back.right.subnets.map((s) => s.text), ['10.2.0.0/24']);
+  assert.deepEqual(back.left.subnet, { family: 4, address: '10.1.0.0', prefix: 24, text: '10.1.0.0/24' });
+  assert.deepEqual(back.right.subnet, { family: 4, address: '10.2.0.0', prefix: 24, text: '10.2.0.0/24' });
   assert.equal(back.right.id, '@east side');
   assert.equal(back.ike, conn.ike);
   assert.equal(back.auto, 'add');
