@@ -24,6 +24,9 @@ async function runForeground(options: PlutoOptions, config: LoadedConfig | null)
     logIp: options.logIp,
     debug: resolveDebugClasses(options.debug),
   });
+  // A forked daemon's stderr is a pipe its parent closes once the daemon is ready: never die of EPIPE.
+  process.stderr.on('error', () => undefined);
+  process.stdout.on('error', () => undefined);
   const pluto = new Pluto(options, logger, config);
   try {
     await pluto.start();
@@ -103,8 +106,8 @@ export function register(program: Command): void {
     .option('--keep-alive <delay_sec>', 'NAT-T keep-alive interval in seconds')
     .option('--force-busy', 'always demand IKEv2 cookies')
     .option('--listen <ipaddr>', 'listen for IKE on this address only (repeatable)', collect)
-    .option('--ike-port <port>', 'swanlet: the IKE UDP port instead of 500 (tests)')
-    .option('--ike-natt-port <port>', 'swanlet: the NAT-T UDP port instead of 4500 (tests)')
+    .option('--ike-port <port>', 'swanlet: the IKE UDP port instead of 500 (0: any free port; for tests)')
+    .option('--ike-natt-port <port>', 'swanlet: the NAT-T UDP port instead of 4500 (0: any free port; for tests)')
     .option('--nhelpers <number>', 'crypto helper threads (-1: per CPU, 0: none)')
     .option('--seedbits <numbits>', 'random bits to draw before starting')
     .option('--use-xfrm', 'use the Linux XFRM kernel interface')
