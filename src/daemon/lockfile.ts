@@ -4,15 +4,25 @@ import * as fs from 'node:fs';
 
 export type LockResult = { ok: true } | { ok: false; pid: number };
 
-/** Whether a process with this pid exists (EPERM: it exists, owned by someone else). */
+/** A zombie has exited and waits for its parent (or init, slow in a container) to reap it. */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a process with this pid is running (EPERM: it exists, owned by someone else; a zombie is not). */
 export function isAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  return !isZombie(pid);
 }
 
 /** The pid in a lockfile, null when there is no file, NaN when it holds no number. */
