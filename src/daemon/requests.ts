@@ -93,8 +93,13 @@ export async function handleRequest(pluto: Pluto, req: Request, reply: Reply): P
         pending.catch((err: unknown) => log.error(`"${name}": initiate failed: ${message(err)}`));
         return reply.done(0);
       }
+      // Libreswan's whack shows the state's progress as it happens: relay the daemon's lines about this
+      // conn as 002 (RC_LOG) lines until the outcome is known.
+      const unsubscribe = log.addListener((_level, line) => {
+        if (line.includes(`"${name}"`)) reply.log(RC.LOG, line);
+      });
       try {
-        const r = await pending;
+        const r = await pending.finally(unsubscribe);
         reply.log(RC.SUCCESS, `"${name}" #${r.child.serial}: initiator established Child SA using #${r.ike.serial}; IPsec ${r.child.mode} [${r.child.localTs.join(',')}===${r.child.remoteTs.join(',')}] {${r.child.algorithms}}`);
         return reply.done(0);
       } catch (err) {
