@@ -70,6 +70,11 @@ export function timestamp(d: Date): string {
   return `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds() * 1000, 6)}`;
 }
 
+/** One line for `logger --prio-prefix`: "<PRI>message" with facility authpriv (RFC 3164 PRI = facility * 8 + severity). */
+export function syslogLine(level: keyof typeof SEVERITY, message: string): string {
+  return `<${AUTHPRIV * 8 + SEVERITY[level]}>${message}`;
+}
+
 function syslogStream(): { stream: Writable; child: ChildProcess } {
   const child = spawn('logger', ['--prio-prefix', '-t', 'pluto', `--id=${process.pid}`], { stdio: ['pipe', 'ignore', 'ignore'] });
   child.on('error', () => undefined); // no logger(1): syslog lines are dropped
@@ -99,7 +104,7 @@ export function createDaemonLogger(options: LogOptions): DaemonLogger {
   }
   if (!options.logfile && !options.stderrlog) {
     syslog = syslogStream();
-    const format = winston.format.printf((info) => `<${AUTHPRIV * 8 + SEVERITY[info.level as keyof typeof SEVERITY]}>${String(info.message)}`);
+    const format = winston.format.printf((info) => syslogLine(info.level as keyof typeof SEVERITY, String(info.message)));
     transports.push(new winston.transports.Stream({ stream: syslog.stream, format }));
   }
   const w = winston.createLogger({ level: 'debug', levels: { error: 0, warn: 1, info: 2, debug: 3 }, transports });

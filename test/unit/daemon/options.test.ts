@@ -83,3 +83,11 @@ test('pluto command lines are recognised with their run directory', () => {
   assert.equal(plutoRundir(['timeout', '30', 'node', 'bin/ipsec', 'pluto', '--nofork']), null);
   assert.equal(plutoRundir(['node', '/usr/bin/ipsec', 'whack', '--nofork']), null);
 });
+
+test('syslog lines carry facility authpriv (10) and the severity', async () => {
+  const { syslogLine } = await import('../../../src/daemon/logger');
+  assert.equal(syslogLine('error', 'x'), '<83>x');
+  assert.equal(syslogLine('warn', 'x'), '<84>x');
+  assert.equal(syslogLine('info', 'x'), '<86>x');
+  assert.equal(syslogLine('debug', '| x'), '<87>| x');
+});
