@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { Command, Option } from 'commander';
 
 import type { LoadedConfig } from '../config/model';
-import { CTL_NAME, pingDaemon } from '../control/client';
+import { CTL_NAME, sendRequest } from '../control/client';
 import { EXIT_FAILURE, EXIT_OK, loadDaemonConfig, Pluto, StartError } from '../daemon/daemon';
 import { createDaemonLogger, resolveDebugClasses } from '../daemon/logger';
 import { debugWords, OptionError, parseDebugLeftovers, PlutoFlags, PlutoOptions, resolveOptions } from '../daemon/options';
@@ -57,6 +57,15 @@ async function runForeground(options: PlutoOptions, config: LoadedConfig | null)
   return EXIT_OK;
 }
 
+async function daemonPid(ctl: string): Promise<number | null> {
+  try {
+    const reply = await sendRequest(ctl, { cmd: 'status', args: {} }, { timeoutMs: 1000 });
+    return reply.data.kind === 'status' ? reply.data.status.pid : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The daemon fork: a detached `ipsec pluto --nofork ...`; waits until it answers or exits. */
 async function runForked(argv: readonly string[], options: PlutoOptions): Promise<number> {
   const bin = process.argv[1];
@@ -72,7 +81,8 @@ async function runForked(argv: readonly string[], options: PlutoOptions): Promis
       process.stderr.write(stderr);
       return exitCode;
     }
-    if (fs.existsSync(ctl) && (await pingDaemon(ctl, 1000))) break;
+    // Ready when the socket answers with the child's pid (another pluto may still own the socket).
+    if (fs.existsSync(ctl) && (await daemonPid(ctl)) === child.pid) break;
     if (Date.now() > deadline) {
       process.stderr.write(`pluto: the daemon (pid ${child.pid}) did not answer on ${ctl} within ${READY_TIMEOUT_MS / 1000}s\n${stderr}`);
       return EXIT_FAILURE;

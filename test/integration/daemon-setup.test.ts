@@ -87,3 +87,24 @@ test('setup status: an orphaned pluto (no lockfile) and an illicit one (not the 
   assert.equal(await p.exited, 0, 'SIGTERM: an orderly exit');
   assert.equal(fs.existsSync(path.join(s.rundir, 'pluto.ctl')), false);
 });
+
+test('pluto without --nofork forks, returns 0 once its socket answers; a second one exits 10', async (t) => {
+  const s = sandbox(t);
+  const first = runIpsec(['pluto', '--rundir', s.rundir, '--logfile', s.log, ...LOOPBACK_ARGS]);
+  assert.equal(first.status, 0, first.stderr);
+  const pid = Number(fs.readFileSync(path.join(s.rundir, 'pluto.pid'), 'utf8'));
+  assert.ok(isAlive(pid));
+  const second = runIpsec(['pluto', '--rundir', s.rundir, '--logfile', s.log, ...LOOPBACK_ARGS]);
+  assert.equal(second.status, 10);
+  assert.match(second.stderr, /already exists: pluto pid \d+ is running/);
+
+  // whack --debug changes the classes at run time.
+  assert.equal(runIpsec(['whack', '--rundir', s.rundir, '--debug', 'crypt']).status, 0);
+  const st = JSON.parse(runIpsec(['whack', '--rundir', s.rundir, '--status', '--json']).stdout) as { debug: string[]; pid: number };
+  assert.deepEqual(st.debug, ['crypt']);
+  assert.equal(st.pid, pid);
+
+  const stop = runIpsec(['setup', 'stop', '--rundir', s.rundir]);
+  assert.equal(stop.status, 0, stop.stdout);
+  assert.ok(await waitFor(() => !isAlive(pid)));
+});
