@@ -3,12 +3,20 @@ import type { Command } from 'commander';
 
 import * as addconn from './addconn';
 import * as algparse from './algparse';
+import * as auto from './auto';
 import * as benchmark from './benchmark';
+import * as pluto from './pluto';
 import * as readwriteconf from './readwriteconf';
+import * as setup from './setup';
+import * as whack from './whack';
 
 export function registerCommands(program: Command): void {
   addconn.register(program);
   algparse.register(program);
+  auto.register(program);
   benchmark.register(program);
+  pluto.register(program);
   readwriteconf.register(program);
+  setup.register(program);
+  whack.register(program);
 }

@@ -1,0 +1,216 @@
+// pluto: the lockfile, the control socket, the IKE sockets, the engine and its connection database, and
+// an orderly shutdown (SAs deleted, kernel flushed, socket and lockfile removed).
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { ConfigLoadError, loadIpsecConf } from '../config';
+import type { LoadedConfig } from '../config/model';
+import { SecretsDb, loadSecrets } from '../config/secrets';
+import { CTL_NAME, PID_NAME } from '../control/client';
+import { ControlServer } from '../control/server';
+import type { IkeEngineApi } from '../ikev2/engine-api';
+import type { Kernel } from '../kernel/kernel';
+import { setHelperThreads } from '../native/helpers';
+import { ConnectionDb } from './connections';
+import { createEngine } from './engine-factory';
+import { acquireLock, releaseLock } from './lockfile';
+import type { DaemonLogger } from './logger';
+import { createKernel } from './memory-kernel';
+import type { PlutoOptions } from './options';
+import { handleRequest } from './requests';
+import { IkeSockets } from './sockets';
+
+/** pluto's exit codes (ipsec_pluto(8)). */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_LOCKED = 10;
+
+export class StartError extends Error {
+  constructor(message: string, readonly exitCode: number) {
+    super(message);
+  }
+}
+
+const realClock = {
+  now: (): number => performance.now(),
+  setTimer: (ms: number, fire: () => void) => {
+    const t = setTimeout(fire, ms);
+    return { cancel: () => clearTimeout(t) };
+  },
+};
+
+export class Pluto {
+  readonly lockPath: string;
+  readonly ctlPath: string;
+  kernel!: Kernel;
+  engine!: IkeEngineApi;
+  conns!: ConnectionDb;
+  sockets!: IkeSockets;
+  secrets: SecretsDb | null = null;
+  /** When each Child SA came up (seconds since the epoch), for --trafficstatus add_time. */
+  readonly childAddTimes = new Map<number, number>();
+  private control: ControlServer | null = null;
+  private locked = false;
+  private stopping: Promise<void> | null = null;
+  private resolveStopped!: () => void;
+  /** Resolves once the daemon has shut down. */
+  readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
+
+  constructor(readonly options: PlutoOptions, readonly logger: DaemonLogger, readonly config: LoadedConfig | null) {
+    this.lockPath = path.join(options.rundir, PID_NAME);
+    this.ctlPath = path.join(options.rundir, CTL_NAME);
+  }
+
+  /** Everything up to "Pluto initialized"; on failure, undoes what it did and throws StartError. */
+  async start(): Promise<void> {
+    const o = this.options;
+    fs.mkdirSync(o.rundir, { recursive: true, mode: 0o755 });
+    const lock = acquireLock(this.lockPath, process.pid, (old) => this.logger.warn(`removing stale lockfile ${this.lockPath} (pid ${Number.isNaN(old) ? 'unreadable' : old} is not running)`));
+    if (!lock.ok) throw new StartError(`FATAL: lock file "${this.lockPath}" already exists: pluto pid ${lock.pid} is running`, EXIT_LOCKED);
+    this.locked = true;
+    try {
+      await this.startLocked();
+    } catch (err) {
+      await this.cleanup();
+      if (err instanceof StartError) throw err;
+      throw new StartError(`FATAL: ${err instanceof Error ? err.message : String(err)}`, EXIT_FAILURE);
+    }
+  }
+
+  private async startLocked(): Promise<void> {
+    const o = this.options;
+    this.logger.info(`Starting Pluto (swanlet) pid:${process.pid}`);
+    this.logger.info(`core dump dir: ${o.coredir}; secrets file: ${o.secretsfile}; ipsecdir: ${o.ipsecdir}; nssdir: ${o.nssdir}`);
+    if (o.seedbits > 0) {
+      // Libreswan reads these bits from /dev/random into NSS; OpenSSL's RNG is already seeded, so we
+      // only draw (and discard) them to keep the option's cost and its log line.
+      crypto.randomBytes(Math.ceil(o.seedbits / 8));
+      this.logger.info(`seeded ${o.seedbits} bits of random`);
+    }
+    const helpers = setHelperThreads(o.nhelpers);
+    this.logger.info(`${helpers} crypto helper thread${helpers === 1 ? '' : 's'} started`);
+    this.logger.info(`using kernel interface: ${o.protostack === 'bsd' ? 'bsdkame' : 'xfrm'} (recorded; the data path comes with issue 6)`);
+    if (o.virtualPrivate.length > 0) this.logger.info(`virtual-private (NAT-T): ${o.virtualPrivate.join(',')}`);
+    if (o.forceBusy) this.logger.info('forced busy: every IKE_SA_INIT must return a COOKIE');
+    this.logger.debug('base', `uniqueids=${o.uniqueids ? 'yes' : 'no'} keep-alive=${o.keepAlive}s`);
+    await this.loadSecrets();
+    this.kernel = createKernel(o.protostack);
+    this.sockets = new IkeSockets(this.logger, (d) => this.engine.receive(d));
+    this.engine = createEngine({
+      transport: this.sockets,
+      kernel: this.kernel,
+      clock: realClock,
+      random: (n) => crypto.randomBytes(n),
+      secrets: { findPsk: (local, remote) => this.secrets?.findPsk(local, remote)?.secret ?? null },
+      logger: this.logger,
+      events: {
+        ikeUp: (sa) => this.logger.info(`"${sa.connection}" #${sa.serial}: IKE SA established ${sa.algorithms}`),
+        ikeDown: (sa, why) => this.logger.info(`"${sa.connection}" #${sa.serial}: IKE SA deleted (${why})`),
+        childUp: (c) => {
+          this.childAddTimes.set(c.serial, Math.floor(Date.now() / 1000));
+          this.logger.info(`"${c.connection}" #${c.serial}: IPsec SA established ${c.mode} mode ${c.algorithms}`);
+        },
+        childDown: (c, why) => {
+          this.childAddTimes.delete(c.serial);
+          this.logger.info(`"${c.connection}" #${c.serial}: IPsec SA deleted (${why})`);
+        },
+      },
+      uniqueIds: o.uniqueids,
+      ddosIkeThreshold: o.ddosIkeThreshold,
+      forceBusy: o.forceBusy,
+    });
+    this.conns = new ConnectionDb(this.engine, this.kernel);
+    await this.sockets.open({ listen: o.listen, ikePort: o.ikePort, nattPort: o.nattPort });
+    this.control = new ControlServer(this.ctlPath, (req, reply) => handleRequest(this, req, reply));
+    await this.control.listen();
+    this.loadConns();
+  }
+
+  /** (Re)reads the secrets; a refused file leaves none loaded and says why. */
+  async loadSecrets(): Promise<boolean> {
+    const pattern = path.resolve(this.options.secretsfile);
+    // --secretsfile is a glob (ipsec_pluto(8)): the secrets loader already expands `include PATTERN`,
+    // so a pattern is loaded through a one-line owner-only file that includes it.
+    const globbed = /[*?[]/.test(pattern);
+    const file = globbed ? path.join(this.options.rundir, 'secrets.glob') : pattern;
+    try {
+      if (globbed) fs.writeFileSync(file, `include ${pattern}\n`, { mode: 0o600 });
+      const db = await loadSecrets(file, { logger: this.logger });
+      this.secrets?.wipe();
+      this.secrets = db;
+      this.logger.info(`loaded ${db.entries.length} secret${db.entries.length === 1 ? '' : 's'} from "${this.options.secretsfile}"`);
+      return true;
+    } catch (err) {
+      this.logger.error(`secrets file "${this.options.secretsfile}" not loaded: ${err instanceof Error ? err.message : String(err)}`);
+      return false;
+    } finally {
+      if (globbed) fs.rmSync(file, { force: true });
+    }
+  }
+
+  /** auto=add|route|start from ipsec.conf; auto=ignore (and conns not on this host) are skipped. */
+  private loadConns(): void {
+    if (!this.config) return;
+    for (const conn of this.config.conns) {
+      if (conn.auto === 'ignore') continue;
+      if (!conn.local) {
+        this.logger.warn(`"${conn.name}": skipped: neither left nor right is an address of this host`);
+        continue;
+      }
+      this.conns.add(conn, `${conn.origin.file}:${conn.origin.line}`);
+      this.logger.info(`added IKEv2 connection "${conn.name}"`);
+      if (conn.auto === 'ondemand') {
+        this.conns.route(conn.name).catch((err: Error) => this.logger.error(`"${conn.name}": cannot route: ${err.message}`));
+      } else if (conn.auto === 'start') {
+        this.engine.initiate(conn.name).then(
+          (r) => this.logger.info(`"${conn.name}" #${r.child.serial}: up`),
+          (err: Error) => this.logger.error(`"${conn.name}": initiate failed: ${err.message}`),
+        );
+      }
+    }
+  }
+
+  /** The SIGTERM / whack --shutdown path: delete every SA, flush the kernel, remove socket and lockfile. */
+  shutdown(reason: string): Promise<void> {
+    if (!this.stopping) {
+      this.stopping = (async () => {
+        this.logger.info(`shutting down (${reason})`);
+        await this.cleanup();
+        this.logger.info('pluto is stopped');
+        this.resolveStopped();
+      })();
+    }
+    return this.stopping;
+  }
+
+  private async cleanup(): Promise<void> {
+    const step = async (what: string, fn: () => Promise<void> | void): Promise<void> => {
+      try {
+        await fn();
+      } catch (err) {
+        this.logger.warn(`shutdown: ${what}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    };
+    await step('control socket', () => this.control?.close());
+    if (this.engine) await step('engine', () => this.engine.shutdown());
+    if (this.kernel) await step('kernel', async () => {
+      await this.kernel.flush();
+      await this.kernel.close();
+    });
+    if (this.sockets) await step('IKE sockets', () => this.sockets.close());
+    await step('secrets', () => this.secrets?.wipe());
+    if (this.locked) await step('lockfile', () => releaseLock(this.lockPath));
+    this.locked = false;
+  }
+}
+
+/** Loads --config for pluto: the setup section and the conns; a refused file is fatal (exit 1). */
+export async function loadDaemonConfig(file: string): Promise<LoadedConfig> {
+  try {
+    return await loadIpsecConf(file);
+  } catch (err) {
+    if (err instanceof ConfigLoadError) throw new StartError(`FATAL: ${file}: configuration refused:\n${err.errors.map((e) => e.message).join('\n')}`, EXIT_FAILURE);
+    throw err;
+  }
+}

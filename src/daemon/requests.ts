@@ -1,0 +1,156 @@
+// What the daemon does for each control request (whack, auto, setup). Progress goes back as Libreswan's
+// numbered lines; the final exit code is Libreswan's rc for the failure (20 duplicate name, 21 unknown
+// name, 22 cannot orient, ...), 0 for success.
+import { connFromWire } from '../control/conn-wire';
+import { RC, Request, StatusData, TrafficEntry } from '../control/protocol';
+import type { Reply } from '../control/server';
+import type { Pluto } from './daemon';
+import { resolveDebugClasses } from './logger';
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function statusData(pluto: Pluto): StatusData {
+  return {
+    pid: process.pid,
+    kernel: pluto.kernel.name,
+    listening: pluto.sockets.listening(),
+    connections: pluto.conns.summaries(),
+    engine: pluto.engine.status(),
+    debug: pluto.logger.debugClasses(),
+  };
+}
+
+export async function trafficData(pluto: Pluto): Promise<TrafficEntry[]> {
+  const { ikeSas, childSas } = pluto.engine.status();
+  const out: TrafficEntry[] = [];
+  for (const c of childSas) {
+    const ike = ikeSas.find((sa) => sa.serial === c.ikeSerial);
+    const count = async (spi: number, dst: string): Promise<number> => (await pluto.kernel.querySa(spi, dst).catch(() => ({ bytes: 0 }))).bytes;
+    out.push({
+      serial: c.serial,
+      connection: c.connection,
+      type: 'ESP',
+      addTime: pluto.childAddTimes.get(c.serial) ?? ike?.establishedAt ?? 0,
+      inBytes: await count(c.spiIn, c.localAddress),
+      outBytes: await count(c.spiOut, c.remoteAddress),
+      remoteId: ike?.remoteId ?? '',
+    });
+  }
+  return out;
+}
+
+export async function handleRequest(pluto: Pluto, req: Request, reply: Reply): Promise<void> {
+  const log = pluto.logger;
+  log.debug('control', `whack: ${req.cmd}`);
+  const known = (name: string): boolean => {
+    if (pluto.conns.has(name)) return true;
+    reply.log(RC.UNKNOWN_NAME, `no connection named "${name}"`);
+    reply.done(RC.UNKNOWN_NAME, undefined, `no connection named "${name}"`);
+    return false;
+  };
+  switch (req.cmd) {
+    case 'add': {
+      const wire = req.args.conn;
+      if (pluto.conns.has(wire.name)) {
+        reply.log(RC.DUPNAME, `attempt to redefine connection "${wire.name}"`);
+        return reply.done(RC.DUPNAME);
+      }
+      let conn;
+      try {
+        conn = connFromWire(wire);
+      } catch (err) {
+        reply.log(RC.BADWHACKMESSAGE, message(err));
+        return reply.done(RC.BADWHACKMESSAGE);
+      }
+      if (!conn.local) {
+        reply.log(RC.ORIENT, `"${conn.name}": cannot add: neither left nor right is an address of this host`);
+        return reply.done(RC.ORIENT);
+      }
+      try {
+        pluto.conns.add(conn, wire.origin);
+      } catch (err) {
+        reply.log(RC.INTERNAL_ERROR, `"${conn.name}": ${message(err)}`);
+        return reply.done(RC.INTERNAL_ERROR);
+      }
+      log.info(`added IKEv2 connection "${conn.name}"`);
+      reply.log(RC.COMMENT, `added IKEv2 connection "${conn.name}"`);
+      return reply.done(0);
+    }
+    case 'delete':
+      if (!known(req.args.name)) return;
+      await pluto.conns.delete(req.args.name);
+      log.info(`"${req.args.name}": deleting connection`);
+      reply.log(RC.COMMENT, `"${req.args.name}": deleting connection`);
+      return reply.done(0);
+    case 'initiate': {
+      const name = req.args.name;
+      if (!known(name)) return;
+      reply.log(RC.COMMENT, `"${name}": initiating IKEv2 connection`);
+      const pending = pluto.engine.initiate(name);
+      if (req.args.asynchronous) {
+        pending.catch((err: unknown) => log.error(`"${name}": initiate failed: ${message(err)}`));
+        return reply.done(0);
+      }
+      // Libreswan's whack shows the state's progress as it happens: relay the daemon's lines about this
+      // conn as 002 (RC_LOG) lines until the outcome is known.
+      const unsubscribe = log.addListener((_level, line) => {
+        if (line.includes(`"${name}"`)) reply.log(RC.LOG, line);
+      });
+      try {
+        const r = await pending.finally(unsubscribe);
+        reply.log(RC.SUCCESS, `"${name}" #${r.child.serial}: initiator established Child SA using #${r.ike.serial}; IPsec ${r.child.mode} [${r.child.localTs.join(',')}===${r.child.remoteTs.join(',')}] {${r.child.algorithms}}`);
+        return reply.done(0);
+      } catch (err) {
+        reply.log(RC.NORETRANSMISSION, `"${name}": initiate failed: ${message(err)}`);
+        log.error(`"${name}": initiate failed: ${message(err)}`);
+        return reply.done(RC.NORETRANSMISSION);
+      }
+    }
+    case 'terminate':
+      if (!known(req.args.name)) return;
+      await pluto.engine.terminate(req.args.name);
+      reply.log(RC.COMMENT, `"${req.args.name}": terminating SAs using this connection`);
+      return reply.done(0);
+    case 'route':
+      if (!known(req.args.name)) return;
+      try {
+        const n = await pluto.conns.route(req.args.name);
+        reply.log(RC.COMMENT, `"${req.args.name}": routed (${n} trap polic${n === 1 ? 'y' : 'ies'})`);
+        return reply.done(0);
+      } catch (err) {
+        reply.log(RC.ROUTE, `"${req.args.name}": cannot route: ${message(err)}`);
+        return reply.done(RC.ROUTE);
+      }
+    case 'unroute':
+      if (!known(req.args.name)) return;
+      await pluto.conns.unroute(req.args.name);
+      return reply.done(0);
+    case 'status':
+      return reply.done(0, { kind: 'status', status: statusData(pluto) });
+    case 'trafficstatus':
+      return reply.done(0, { kind: 'traffic', traffic: await trafficData(pluto) });
+    case 'rereadsecrets': {
+      const ok = await pluto.loadSecrets();
+      reply.log(ok ? RC.COMMENT : RC.LOG_SERIOUS, ok ? `loaded secrets from "${pluto.options.secretsfile}"` : `secrets file "${pluto.options.secretsfile}" not loaded (see the log)`);
+      return reply.done(ok ? 0 : RC.INTERNAL_ERROR);
+    }
+    case 'listen':
+      // Our sockets are opened at start and stay open; --listen/--ready only confirm it, as a rescan would.
+      reply.log(RC.COMMENT, `listening for IKE messages on ${pluto.sockets.listening().map((l) => `${l.address}:${l.port}`).join(' ')}`);
+      return reply.done(0);
+    case 'debug': {
+      const classes = resolveDebugClasses(req.args.set, new Set(pluto.logger.debugClasses()));
+      pluto.logger.setDebug(classes);
+      reply.log(RC.COMMENT, `debug: ${[...classes].join('+') || 'none'}`);
+      return reply.done(0);
+    }
+    case 'shutdown':
+      reply.log(RC.COMMENT, 'shutting down');
+      reply.done(0);
+      // After the reply is on its way: the shutdown closes the control socket.
+      setImmediate(() => void pluto.shutdown('whack --shutdown'));
+      return;
+  }
+}
