@@ -13,13 +13,13 @@ import type { IkeEngineApi } from '../ikev2/engine-api';
 import type { Kernel } from '../kernel/kernel';
 import { setHelperThreads } from '../native/helpers';
 import { ConnectionDb } from './connections';
+import { IkeSockets } from '../net';
 import { createEngine } from './engine-factory';
 import { acquireLock, releaseLock } from './lockfile';
 import type { DaemonLogger } from './logger';
-import { createKernel } from './memory-kernel';
+import { createKernel } from '../kernel/select';
 import type { PlutoOptions } from './options';
 import { handleRequest } from './requests';
-import { IkeSockets } from './sockets';
 
 /** pluto's exit codes (ipsec_pluto(8)). */
 export const EXIT_OK = 0;
@@ -96,7 +96,13 @@ export class Pluto {
     this.logger.debug('base', `uniqueids=${o.uniqueids ? 'yes' : 'no'} keep-alive=${o.keepAlive}s`);
     await this.loadSecrets();
     this.kernel = createKernel(o.protostack);
-    this.sockets = new IkeSockets(this.logger, (d) => this.engine.receive(d));
+    this.sockets = new IkeSockets({
+      onDatagram: (d) => this.engine.receive(d),
+      ikePort: o.ikePort,
+      nattPort: o.nattPort,
+      listen: o.listen.length > 0 ? [...o.listen] : undefined,
+      logger: this.logger,
+    });
     this.engine = createEngine({
       transport: this.sockets,
       kernel: this.kernel,
@@ -121,7 +127,12 @@ export class Pluto {
       forceBusy: o.forceBusy,
     });
     this.conns = new ConnectionDb(this.engine, this.kernel);
-    await this.sockets.open({ listen: o.listen, ikePort: o.ikePort, nattPort: o.nattPort });
+    const bound = await this.sockets.start();
+    for (const f of bound.failed) this.logger.warn(`cannot listen for IKE on ${f.address}: ${f.error}`);
+    if (this.sockets.listening().length === 0) {
+      const why = bound.failed.map((f) => `${f.address}: ${f.error}`).join('; ') || 'no local address';
+      throw new Error(`cannot listen for IKE messages (${why})`);
+    }
     this.control = new ControlServer(this.ctlPath, (req, reply) => handleRequest(this, req, reply));
     await this.control.listen();
     this.loadConns();

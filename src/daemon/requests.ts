@@ -11,11 +11,18 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+function listeningPorts(pluto: Pluto): { address: string; port: number }[] {
+  return pluto.sockets.listening().flatMap((l) => [
+    { address: l.address, port: l.ikePort },
+    { address: l.address, port: l.nattPort },
+  ]);
+}
+
 export function statusData(pluto: Pluto): StatusData {
   return {
     pid: process.pid,
     kernel: pluto.kernel.name,
-    listening: pluto.sockets.listening(),
+    listening: listeningPorts(pluto),
     connections: pluto.conns.summaries(),
     engine: pluto.engine.status(),
     debug: pluto.logger.debugClasses(),
@@ -136,10 +143,13 @@ export async function handleRequest(pluto: Pluto, req: Request, reply: Reply): P
       reply.log(ok ? RC.COMMENT : RC.LOG_SERIOUS, ok ? `loaded secrets from "${pluto.options.secretsfile}"` : `secrets file "${pluto.options.secretsfile}" not loaded (see the log)`);
       return reply.done(ok ? 0 : RC.INTERNAL_ERROR);
     }
-    case 'listen':
-      // Our sockets are opened at start and stay open; --listen/--ready only confirm it, as a rescan would.
-      reply.log(RC.COMMENT, `listening for IKE messages on ${pluto.sockets.listening().map((l) => `${l.address}:${l.port}`).join(' ')}`);
+    case 'listen': {
+      // whack --listen / auto --ready: look at the interfaces again (new addresses get IKE sockets).
+      const r = await pluto.sockets.rescan();
+      for (const f of r.failed) reply.log(RC.LOG_SERIOUS, `cannot listen on ${f.address}: ${f.error}`);
+      reply.log(RC.COMMENT, `listening for IKE messages on ${listeningPorts(pluto).map((l) => `${l.address}:${l.port}`).join(' ')}`);
       return reply.done(0);
+    }
     case 'debug': {
       const classes = resolveDebugClasses(req.args.set, new Set(pluto.logger.debugClasses()));
       pluto.logger.setDebug(classes);

@@ -21,7 +21,7 @@ test('--log-no-time, --log-no-append, --log-no-ip, --debug-none, --nhelpers, --s
   let log = fs.readFileSync(s.log, 'utf8');
   assert.doesNotMatch(log, /OLD LINE/, '--log-no-append truncates');
   assert.match(log, /^Pluto initialized$/m, '--log-no-time: no timestamp');
-  assert.match(log, /^adding UDP interface <ip address>:\d+$/m, '--log-no-ip');
+  assert.match(log, /^adding UDP interface <ip address>:\d+ and <ip address>:\d+ \(NAT-T\)$/m, '--log-no-ip');
   assert.doesNotMatch(log, /127\.0\.0\.1/);
   assert.doesNotMatch(log, /^\| /m, '--debug-none overrides plutodebug=base');
   assert.match(log, /^0 crypto helper threads started$/m);

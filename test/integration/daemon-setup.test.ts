@@ -10,7 +10,7 @@ import { LOOPBACK_ARGS, sandbox, startPluto, waitFor } from './daemon-harness';
 
 const CONN = `conn west
 	left=127.0.0.1
-	right=198.51.100.2
+	right=127.0.0.2
 	auto=add
 `;
 
@@ -29,7 +29,7 @@ test('setup start forks a pluto that loads the conns; status; stop cleans everyt
   assert.equal(st.status, 0, st.stdout);
   assert.equal(st.stdout, `IPsec running\npluto pid ${pid}\n`);
   const conns = runIpsec(['auto', '--rundir', s.rundir, '--status']);
-  assert.match(conns.stdout, /^000 "west": 127\.0\.0\.1\.\.\.198\.51\.100\.2; unrouted;/m);
+  assert.match(conns.stdout, /^000 "west": 127\.0\.0\.1\.\.\.127\.0\.0\.2; unrouted;/m);
   assert.equal(setup('start').status, 0, 'start when running only says so');
 
   const restart = setup('restart');

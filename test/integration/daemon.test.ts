@@ -10,24 +10,26 @@ import { LOOPBACK_ARGS, sandbox, startPluto } from './daemon-harness';
 
 const CONNS = `conn west
 	left=127.0.0.1
-	right=198.51.100.2
+	right=127.0.0.2
 	leftid=@west
 	rightid=@east
 	leftsubnet=10.1.0.0/24
 	rightsubnet=10.2.0.0/24
 	authby=secret
 	auto=add
+	retransmit-interval=200
+	retransmit-timeout=2s
 conn trapped
 	left=127.0.0.1
-	right=198.51.100.3
+	right=127.0.0.3
 	auto=route
 conn manual
 	left=127.0.0.1
-	right=198.51.100.4
+	right=127.0.0.4
 	auto=ignore
 conn elsewhere
-	left=198.51.100.5
-	right=198.51.100.6
+	left=127.0.0.5
+	right=127.0.0.6
 	auto=ignore
 `;
 
@@ -83,8 +85,8 @@ test('ipsec.conf auto= at start, then auto --add/--delete/--status/--up round tr
 
   let st = auto('--status');
   assert.equal(st.status, 0, st.stderr);
-  assert.match(st.stdout, /^000 "west": 10\.1\.0\.0\/24===127\.0\.0\.1\[@west\]\.\.\.198\.51\.100\.2\[@east\]===10\.2\.0\.0\/24; unrouted;/m);
-  assert.match(st.stdout, /^000 "trapped": 127\.0\.0\.1\.\.\.198\.51\.100\.3; routed;/m);
+  assert.match(st.stdout, /^000 "west": 10\.1\.0\.0\/24===127\.0\.0\.1\[@west\]\.\.\.127\.0\.0\.2\[@east\]===10\.2\.0\.0\/24; unrouted;/m);
+  assert.match(st.stdout, /^000 "trapped": 127\.0\.0\.1\.\.\.127\.0\.0\.3; routed;/m);
   assert.doesNotMatch(st.stdout, /"manual"/, 'auto=ignore is not loaded');
   assert.match(st.stdout, /^000 Total IPsec connections: loaded 2, active 0$/m);
 
@@ -102,13 +104,13 @@ test('ipsec.conf auto= at start, then auto --add/--delete/--status/--up round tr
   const status = JSON.parse(json.stdout) as { pid: number; connections: { name: string; origin: string }[]; listening: { address: string; port: number }[] };
   assert.equal(status.pid, p.child.pid);
   assert.deepEqual(status.connections.map((c) => c.name).sort(), ['manual', 'trapped', 'west']);
-  assert.equal(status.connections.find((c) => c.name === 'manual')?.origin, `${s.config}:18`);
+  assert.equal(status.connections.find((c) => c.name === 'manual')?.origin, `${s.config}:20`);
   assert.equal(status.listening.length, 2);
   assert.ok(status.listening.every((l) => l.address === '127.0.0.1' && l.port > 0));
 
   const up = auto('--up', 'west');
-  assert.equal(up.status, 51, 'the placeholder engine cannot negotiate yet');
-  assert.match(up.stdout, /"west": initiate failed: IKEv2 engine not built yet/);
+  assert.equal(up.status, 51, 'no IKE responder at 127.0.0.2: the initiation times out');
+  assert.match(up.stdout, /"west": initiate failed: .*no response to IKE_SA_INIT after 2s \(retransmit-timeout\)/);
   assert.equal(auto('--up', 'west', '--asynchronous').status, 0);
   assert.equal(auto('--up', 'nosuch').status, 21, 'RC_UNKNOWN_NAME');
 
@@ -160,7 +162,7 @@ test('the daemon refuses a control message of another protocol version', async (
 });
 
 test('pluto refuses a bad configuration file, and bad options, with exit 1', (t) => {
-  const s = sandbox(t, 'conn bad\n\tleft=127.0.0.1\n\tright=198.51.100.2\n\tnosuchkeyword=1\n');
+  const s = sandbox(t, 'conn bad\n\tleft=127.0.0.1\n\tright=127.0.0.2\n\tnosuchkeyword=1\n');
   const r = runIpsec(['pluto', '--nofork', '--rundir', s.rundir, '--config', s.config, ...LOOPBACK_ARGS]);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /ipsec\.conf:8: keyword .nosuchkeyword.: unknown keyword/);
