@@ -94,6 +94,15 @@ bool GetString(Napi::Env env, const Napi::Value& value, const char* what, std::s
   return false;
 }
 
+bool TagInstance(Napi::Env env, const Napi::Object& object, const napi_type_tag* tag) {
+  return napi_type_tag_object(env, object, tag) == napi_ok;
+}
+
+bool HasTypeTag(Napi::Env env, const Napi::Value& value, const napi_type_tag* tag) {
+  bool tagged = false;
+  return value.IsObject() && napi_check_object_type_tag(env, value, tag, &tagged) == napi_ok && tagged;
+}
+
 Napi::Buffer<uint8_t> CopyToBuffer(Napi::Env env, const uint8_t* data, size_t size) {
   return Napi::Buffer<uint8_t>::Copy(env, data, size);
 }

@@ -48,5 +48,14 @@ bool GetSize(Napi::Env env, const Napi::Value& value, const char* what, size_t* 
 bool GetUint32(Napi::Env env, const Napi::Value& value, const char* what, uint32_t* out);
 bool GetString(Napi::Env env, const Napi::Value& value, const char* what, std::string* out);
 
+// Which native class made an object (napi_type_tag_object): each ObjectWrap constructor tags `this` with
+// its class's tag, and functions that take such an object check the tag, not instanceof. instanceof can
+// run JavaScript in the middle of argument parsing (Symbol.hasInstance, Proxy traps), which may wipe a
+// SecretBytes or detach a buffer already taken as an argument, and it trusts the prototype chain, which
+// Object.setPrototypeOf can give any object (another class's native pointer would then be misread).
+// A tag is a private property: reading it runs no JavaScript and a Proxy cannot fake it.
+bool TagInstance(Napi::Env env, const Napi::Object& object, const napi_type_tag* tag);
+bool HasTypeTag(Napi::Env env, const Napi::Value& value, const napi_type_tag* tag);
+
 // A fresh Buffer holding a copy of `size` bytes.
 Napi::Buffer<uint8_t> CopyToBuffer(Napi::Env env, const uint8_t* data, size_t size);

@@ -332,6 +332,7 @@ DhStatus DhPrivateKey::ComputeShared(const uint8_t* peer, size_t size, SecureBuf
 // N-API face
 
 static const char kKeyPairCtor[] = "DhKeyPair";
+static const napi_type_tag kKeyPairTag = {0x285de5c4623f47bbULL, 0x82b289579ce770e1ULL};
 
 static Napi::Error DhJsError(Napi::Env env, const DhStatus& s) {
   Napi::Error e = Napi::Error::New(env, s.message);
@@ -380,17 +381,16 @@ class DhKeyPair : public Napi::ObjectWrap<DhKeyPair> {
 
   // The DhKeyPair behind `value`, or nullptr with a pending TypeError.
   static DhKeyPair* FromValue(Napi::Env env, const Napi::Value& value) {
-    auto& ctors = GetAddonData(env)->constructors;
-    auto it = ctors.find(kKeyPairCtor);
-    bool is = false;
-    if (value.IsObject() && it != ctors.end() &&
-        napi_instanceof(env, value, it->second.Value(), &is) == napi_ok && is)
-      return Unwrap(value.As<Napi::Object>());
+    // The tag, not instanceof: see TagInstance in common.h.
+    if (HasTypeTag(env, value, &kKeyPairTag))
+      if (DhKeyPair* pair = Unwrap(value.As<Napi::Object>())) return pair;
     ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "pair must be a DhKeyPair");
     return nullptr;
   }
 
-  explicit DhKeyPair(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DhKeyPair>(info) {}
+  explicit DhKeyPair(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DhKeyPair>(info) {
+    TagInstance(info.Env(), info.This().As<Napi::Object>(), &kKeyPairTag);
+  }
 
   // The key, or nullptr with a pending error once wiped. Jobs hold their own reference, so a wipe (or GC)
   // while a job runs frees the key when the job is done with it.

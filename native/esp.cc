@@ -255,12 +255,14 @@ EspStatus EspSa::Open(uint8_t* buf, size_t bufLength, size_t offset, size_t leng
 namespace {
 
 const char kCtorName[] = "EspSa";
+const napi_type_tag kEspSaTag = {0x8f31c840aad74871ULL, 0x844b594ae0c5f3a3ULL};
 
 class EspSaWrap : public Napi::ObjectWrap<EspSaWrap> {
  public:
   // new EspSa(spi, outbound, encr, keyBits, integ, encrKeymat, integKey|undefined, esn, replayWindow, initialSeq)
   explicit EspSaWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EspSaWrap>(info) {
     Napi::Env env = info.Env();
+    if (!TagInstance(env, info.This().As<Napi::Object>(), &kEspSaTag)) return;
     EspConfig c;
     uint32_t encr = 0, keyBits = 0, integ = 0;
     ByteView encrKeymat, integKey;
@@ -391,12 +393,11 @@ class EspSaWrap : public Napi::ObjectWrap<EspSaWrap> {
 };
 
 EspSaWrap* UnwrapSa(Napi::Env env, const Napi::Value& v, const char* what) {
-  auto it = GetAddonData(env)->constructors.find(kCtorName);
-  bool is = false;
-  if (v.IsObject() && it != GetAddonData(env)->constructors.end() &&
-      napi_instanceof(env, v, it->second.Value(), &is) == napi_ok && is) {
+  // The tag, not instanceof (see TagInstance in common.h): Object.create(EspSa.prototype) passes
+  // instanceof but has no native half, and Unwrap then returns null.
+  if (HasTypeTag(env, v, &kEspSaTag)) {
     EspSaWrap* w = EspSaWrap::Unwrap(v.As<Napi::Object>());
-    if (w->sa() && !w->sa()->wiped()) return w;
+    if (w && w->sa() && !w->sa()->wiped()) return w;
   }
   ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", std::string(what) + " must be a live EspSa");
   return nullptr;

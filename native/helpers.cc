@@ -327,7 +327,8 @@ static Napi::Value SetHelperThreads(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   HelperPool* pool = Pool(env);
   double n = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -2;
-  if (n != static_cast<double>(static_cast<int64_t>(n)) || n < -1 || n > kMaxHelpers) {
+  // Range first: converting NaN, an infinity or a value beyond int64_t to an integer is undefined behaviour.
+  if (!(n >= -1 && n <= kMaxHelpers) || n != static_cast<double>(static_cast<int>(n))) {
     ThrowTypeError(env, "ERR_OUT_OF_RANGE",
                    "helper thread count must be an integer from -1 to " + std::to_string(kMaxHelpers));
     return env.Null();

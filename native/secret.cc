@@ -39,6 +39,7 @@ SecureBuffer SecureBuffer::Slice(size_t offset, size_t length) const {
 }
 
 static const char kCtorName[] = "SecretBytes";
+static const napi_type_tag kSecretBytesTag = {0xd8f484d31a574a6aULL, 0x9c846b2aceb8fb51ULL};
 
 void SecretBytes::Init(Napi::Env env, Napi::Object exports) {
   Napi::Function ctor = DefineClass(env, kCtorName,
@@ -63,16 +64,14 @@ Napi::Object SecretBytes::NewInstance(Napi::Env env, SecureBuffer&& bytes) {
 }
 
 SecretBytes* SecretBytes::FromValue(Napi::Env env, const Napi::Value& value) {
-  if (!value.IsObject()) return nullptr;
-  auto it = GetAddonData(env)->constructors.find(kCtorName);
-  if (it == GetAddonData(env)->constructors.end()) return nullptr;
-  bool is = false;
-  if (napi_instanceof(env, value, it->second.Value(), &is) != napi_ok || !is) return nullptr;
+  // The tag, not instanceof: see TagInstance in common.h.
+  if (!HasTypeTag(env, value, &kSecretBytesTag)) return nullptr;
   return SecretBytes::Unwrap(value.As<Napi::Object>());
 }
 
 // new SecretBytes(source?: Uint8Array): copies the source bytes (the caller should then zero its copy).
 SecretBytes::SecretBytes(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SecretBytes>(info) {
+  if (!TagInstance(info.Env(), info.This().As<Napi::Object>(), &kSecretBytesTag)) return;
   if (info.Length() > 0 && !info[0].IsUndefined()) {
     ByteView src;
     if (!GetBytes(info.Env(), info[0], "source", &src)) return;
