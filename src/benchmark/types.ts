@@ -1,6 +1,6 @@
 // The shape every benchmark trial produces: one row per thing measured, with its reference.
 
-export type BenchUnit = 'ops/s' | 'GB/s';
+export type BenchUnit = 'ops/s' | 'GB/s' | 'Mbit/s';
 
 export interface BenchRow {
   /** What was measured, e.g. "ESP seal AES-128-GCM 1400B". */
