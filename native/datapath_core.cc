@@ -17,6 +17,7 @@
 #include <ctime>
 #include <memory>
 
+#include "datapath_gro.h"
 #include "datapath_packet.h"
 
 #ifndef UDP_SEGMENT
@@ -216,10 +217,13 @@ void Datapath::WriteTun(const uint8_t* packet, size_t length) {
   // The ESP ICV vouched for the inner packet: tell the stack its checksums need no second look.
   DpVnetHdr hdr{};
   hdr.flags = kVnetDataValid;
-  iovec iov[2] = {{&hdr, sizeof hdr}, {const_cast<uint8_t*>(packet), length}};
+  WriteTunWith(hdr, packet, length);
+}
+
+void Datapath::WriteTunWith(const DpVnetHdr& hdr, const uint8_t* packet, size_t length) {
+  iovec iov[2] = {{const_cast<DpVnetHdr*>(&hdr), sizeof hdr}, {const_cast<uint8_t*>(packet), length}};
   ssize_t r = vnetHdr_ ? writev(tun_, iov, 2) : write(tun_, packet, length);
   if (r < 0) Count(kDpTunWriteErrors);
-  else Count(kDpDelivered);
 }
 
 void Datapath::Reject(const uint8_t* packet, size_t length) {
@@ -411,6 +415,8 @@ void Datapath::InboundLoop() {
   constexpr size_t kCmsgSpace = CMSG_SPACE(sizeof(int));
   alignas(cmsghdr) uint8_t cmsgs[kInBatch][kCmsgSpace];
 
+  DpTcpCoalescer gro([this](const DpVnetHdr& hdr, const uint8_t* p, size_t n) { WriteTunWith(hdr, p, n); });
+
   pollfd fds[2] = {{sock_, POLLIN, 0}, {stopFd_, POLLIN, 0}};
   while (running_.load(std::memory_order_relaxed)) {
     if (poll(fds, 2, 500) <= 0 || (fds[1].revents & POLLIN)) continue;
@@ -492,8 +498,11 @@ void Datapath::InboundLoop() {
           continue;
         }
         Account(sa, res.payloadLength, now);
-        WriteTun(inner, res.payloadLength);
+        Count(kDpDelivered);
+        if (vnetHdr_) gro.Add(inner, res.payloadLength);
+        else WriteTun(inner, res.payloadLength);
       }
     }
+    gro.Flush();
   }
 }

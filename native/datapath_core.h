@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "datapath_packet.h"
 #include "datapath_tables.h"
 
 // Global drop and event counters, by reason.
@@ -101,6 +102,7 @@ class Datapath {
   void CloseDevices();
   void Reject(const uint8_t* packet, size_t length);
   void WriteTun(const uint8_t* packet, size_t length);
+  void WriteTunWith(const DpVnetHdr& hdr, const uint8_t* packet, size_t length);
 
   DpTables tables_;
   std::atomic<bool> running_{false};
