@@ -30,19 +30,44 @@ uint64_t PseudoSum(const uint8_t* ip, bool v6, uint8_t proto, size_t l4Length) {
 }  // namespace
 
 uint64_t DpCsumAdd(uint64_t sum, const uint8_t* data, size_t length) {
-  // 32-bit big-endian words into a 64-bit accumulator: the carries fold at the end.
+  // RFC 1071: the one's-complement sum is byte-order independent, so add native 64-bit loads (as two 32-bit
+  // halves into 64-bit accumulators, which cannot overflow for any packet size), fold, and swap to network
+  // order once at the end. (Byte-by-byte assembly was 5% of the sender's CPU.)
+  uint64_t a = 0, b = 0;
+  while (length >= 16) {
+    uint64_t x, y;
+    std::memcpy(&x, data, 8);
+    std::memcpy(&y, data + 8, 8);
+    a += (x & 0xFFFFFFFFu) + (x >> 32);
+    b += (y & 0xFFFFFFFFu) + (y >> 32);
+    data += 16;
+    length -= 16;
+  }
+  a += b;
   while (length >= 4) {
-    sum += Get32(data);
+    uint32_t x;
+    std::memcpy(&x, data, 4);
+    a += x;
     data += 4;
     length -= 4;
   }
   if (length >= 2) {
-    sum += Get16(data);
+    uint16_t x;
+    std::memcpy(&x, data, 2);
+    a += x;
     data += 2;
     length -= 2;
   }
-  if (length) sum += static_cast<uint64_t>(data[0]) << 8;
-  return sum;
+  if (length) {
+    uint8_t pair[2] = {data[0], 0};
+    uint16_t x;
+    std::memcpy(&x, pair, 2);
+    a += x;
+  }
+  uint16_t native = DpCsumFold(a);
+  uint16_t bytes[1] = {native};
+  const uint8_t* n = reinterpret_cast<const uint8_t*>(bytes);
+  return sum + static_cast<uint64_t>((n[0] << 8) | n[1]);
 }
 
 uint16_t DpCsumFold(uint64_t sum) {

@@ -113,7 +113,7 @@ function deleteNamespace(ns: string): void {
 }
 
 /** Runs `run` with a tunnel up between two fresh namespaces; tears everything down afterwards. */
-export async function withTunnel<T>(options: { offload: boolean; outLifetimes?: PeerConfig['outLifetimes'] }, run: (t: Tunnel) => Promise<T>): Promise<T> {
+export async function withTunnel<T>(options: { offload: boolean; eastOffload?: boolean; outLifetimes?: PeerConfig['outLifetimes'] }, run: (t: Tunnel) => Promise<T>): Promise<T> {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.on('exit', () => {
@@ -156,7 +156,7 @@ export async function withTunnel<T>(options: { offload: boolean; outLifetimes?: 
       remoteSubnet: '10.2.0.0/24', outSpi: spiWE, inSpi: spiEW, outKey: keyWE, inKey: keyEW, outLifetimes: options.outLifetimes,
     });
     const east = start(eastNs, {
-      ...base, tunName: 'tune', localAddress: '192.0.2.2', remoteAddress: '192.0.2.1', localSubnet: '10.2.0.0/24',
+      ...base, offload: options.eastOffload ?? options.offload, tunName: 'tune', localAddress: '192.0.2.2', remoteAddress: '192.0.2.1', localSubnet: '10.2.0.0/24',
       remoteSubnet: '10.1.0.0/24', outSpi: spiEW, inSpi: spiWE, outKey: keyEW, inKey: keyWE,
     });
     await Promise.all([west.ready, east.ready]);
