@@ -154,3 +154,29 @@ test('datapath: without offloads too; packet lifetimes raise soft then hard expi
     assert.ok(/ [1-4] received/.test(p.stdout), `the first pings got through: ${p.stdout}`);
   });
 });
+
+test('datapath: policy actions: trap raises one acquire then holds, reject answers ICMP prohibited, drop drops', { skip, timeout: 60_000 }, async () => {
+  await withTunnel({ offload: true }, async ({ west, westNs }) => {
+    const policy = (dst: string, action: string): object => ({ policy: { selector: { src: '10.1.0.0/24', dst, proto: 0, srcPort: 0, dstPort: 0 }, direction: 'out', action, priority: 50, reqid: 0 } });
+    for (const [dst, action] of [['10.3.0.0/24', 'trap'], ['10.4.0.0/24', 'reject'], ['10.5.0.0/24', 'drop']] as const) {
+      await west.request('addPolicy', policy(dst, action));
+      spawnSync('ip', ['-n', westNs, 'route', 'add', dst, 'dev', 'tunw', 'src', '10.1.0.1']);
+    }
+    const before = (await west.counters()).global;
+    const trapped = await ping(westNs, '10.3.0.1', '10.1.0.1', 3);
+    assert.notEqual(trapped.code, 0, 'held packets get no answer');
+    const acquire = await west.waitEvent((e) => e.event === 'acquire');
+    assert.deepEqual(acquire.selector, { src: '10.1.0.1/32', dst: '10.3.0.1/32', proto: 1, srcPort: 8, dstPort: 0 });
+    const rejected = await ping(westNs, '10.4.0.1', '10.1.0.1', 2);
+    assert.match(rejected.stdout, /Packet filtered|Communication prohibited|administratively/i, rejected.stdout);
+    const dropped = await ping(westNs, '10.5.0.1', '10.1.0.1', 2);
+    assert.notEqual(dropped.code, 0);
+    const after = (await west.counters()).global;
+    assert.equal(after.acquires - before.acquires, 1, 'one acquire for the trap policy, not one per packet');
+    assert.equal(after.policyHold - before.policyHold, 3);
+    assert.equal(after.policyReject - before.policyReject, 2);
+    assert.equal(after.policyDrop - before.policyDrop, 2);
+    assert.equal(west.events.filter((e) => e.event === 'acquire').length, 1);
+    assert.equal((await ping(westNs, '10.2.0.1', '10.1.0.1', 1)).code, 0, 'the ipsec policy still carries its traffic');
+  });
+});
