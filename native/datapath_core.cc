@@ -382,7 +382,8 @@ void Datapath::OutboundLoop() {
       }
       uint8_t nextHeader = flow.family == 4 ? 4 : 41;  // tunnel mode: IPv4 / IPv6 inside
       size_t room = sa->esp->headerLength() + sa->esp->trailerMax() + kHeadroom;
-      if (hdr.gsoType == kVnetGsoTcpV4 || hdr.gsoType == kVnetGsoTcpV6) {
+      uint8_t gsoType = hdr.gsoType & 0x7F;  // without VIRTIO_NET_HDR_GSO_ECN (CWR is kept on the first segment)
+      if (gsoType == kVnetGsoTcpV4 || gsoType == kVnetGsoTcpV6) {
         DpTsoPlan plan;
         if (!DpTsoPrepare(pkt, len, hdr.gsoSize, &plan)) {
           Count(kDpMalformed);
@@ -393,6 +394,10 @@ void Datapath::OutboundLoop() {
           size_t n = DpTsoSegment(pkt, plan, i, arena.get() + cursor + sa->esp->headerLength());
           sealOne(sa, n, nextHeader, now);
         }
+        continue;
+      }
+      if (gsoType != kVnetGsoNone) {  // UDP (USO) was not offered to the TUN: nothing else should come
+        Count(kDpMalformed);
         continue;
       }
       if ((hdr.flags & kVnetNeedsCsum) && !DpCompleteCsum(pkt, len, hdr.csumStart, hdr.csumOffset)) {
