@@ -85,6 +85,11 @@ bool Datapath::OpenDevices(const DpOptions& o, std::string* error) {
   if (ctl < 0) return *error = Errno("socket"), false;
   ifr.ifr_mtu = static_cast<int>(o.mtu);
   bool ok = ioctl(ctl, SIOCSIFMTU, &ifr) == 0;
+  // The TUN's queue towards us: 500 packets overflowed under bursts (TCP retransmits without offloads).
+  ifreq qlen{};
+  std::memcpy(qlen.ifr_name, ifr.ifr_name, IFNAMSIZ);
+  qlen.ifr_qlen = 4096;
+  if (ok) ok = ioctl(ctl, SIOCSIFTXQLEN, &qlen) == 0;
   if (ok) ok = ioctl(ctl, SIOCGIFFLAGS, &ifr) == 0;
   ifr.ifr_flags |= IFF_UP;
   if (ok) ok = ioctl(ctl, SIOCSIFFLAGS, &ifr) == 0;
