@@ -140,10 +140,16 @@ export async function withTunnel<T>(options: { offload: boolean; eastOffload?: b
       ip('-n', ns, 'link', 'set', dev, 'up');
       ip('-n', ns, 'addr', 'add', inner, 'dev', 'lo');
     }
+    ip('-n', westNs, 'addr', 'add', 'fd00:1::1/64', 'dev', 'lo', 'nodad');
+    ip('-n', eastNs, 'addr', 'add', 'fd00:2::1/64', 'dev', 'lo', 'nodad');
     const keyWE = randomBytes(20).toString('hex');
     const keyEW = randomBytes(20).toString('hex');
     const spiWE = 0x1000 + randomBytes(2).readUInt16BE(0);
     const spiEW = 0x20000 + randomBytes(2).readUInt16BE(0);
+    const k6WE = randomBytes(20).toString('hex');
+    const k6EW = randomBytes(20).toString('hex');
+    const s6WE = 0x30000 + randomBytes(2).readUInt16BE(0);
+    const s6EW = 0x40000 + randomBytes(2).readUInt16BE(0);
     const script = path.join(__dirname, 'datapath-peer.js');
     const start = (ns: string, c: PeerConfig): DatapathPeer => {
       const child = spawn('ip', ['netns', 'exec', ns, process.execPath, script, JSON.stringify(c)], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -154,14 +160,18 @@ export async function withTunnel<T>(options: { offload: boolean; eastOffload?: b
     const west = start(westNs, {
       ...base, tunName: 'tunw', localAddress: '192.0.2.1', remoteAddress: '192.0.2.2', localSubnet: '10.1.0.0/24',
       remoteSubnet: '10.2.0.0/24', outSpi: spiWE, inSpi: spiEW, outKey: keyWE, inKey: keyEW, outLifetimes: options.outLifetimes,
+      v6: { localSubnet: 'fd00:1::/64', remoteSubnet: 'fd00:2::/64', outSpi: s6WE, inSpi: s6EW, outKey: k6WE, inKey: k6EW },
     });
     const east = start(eastNs, {
       ...base, offload: options.eastOffload ?? options.offload, tunName: 'tune', localAddress: '192.0.2.2', remoteAddress: '192.0.2.1', localSubnet: '10.2.0.0/24',
       remoteSubnet: '10.1.0.0/24', outSpi: spiEW, inSpi: spiWE, outKey: keyEW, inKey: keyWE,
+      v6: { localSubnet: 'fd00:2::/64', remoteSubnet: 'fd00:1::/64', outSpi: s6EW, inSpi: s6WE, outKey: k6EW, inKey: k6WE },
     });
     await Promise.all([west.ready, east.ready]);
     ip('-n', westNs, 'route', 'add', '10.2.0.0/24', 'dev', 'tunw', 'src', '10.1.0.1');
     ip('-n', eastNs, 'route', 'add', '10.1.0.0/24', 'dev', 'tune', 'src', '10.2.0.1');
+    ip('-n', westNs, '-6', 'route', 'add', 'fd00:2::/64', 'dev', 'tunw', 'src', 'fd00:1::1');
+    ip('-n', eastNs, '-6', 'route', 'add', 'fd00:1::/64', 'dev', 'tune', 'src', 'fd00:2::1');
     return await run({ west, east, westNs, eastNs, westToEast: { spi: spiWE, key: keyWE } });
   } finally {
     for (const c of children) {

@@ -24,6 +24,8 @@ export interface PeerConfig {
   inKey: string;
   /** Optional lifetimes on the outbound SA. */
   outLifetimes?: { softPackets?: number; hardPackets?: number; softBytes?: number; hardBytes?: number };
+  /** A second pair of SAs (reqid 2) for IPv6 inner subnets over the same IPv4 outer addresses. */
+  v6?: { localSubnet: string; remoteSubnet: string; outSpi: number; inSpi: number; outKey: string; inKey: string };
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as PeerConfig;
@@ -55,6 +57,20 @@ dp.addSa({
   selector: { src: config.remoteSubnet, dst: config.localSubnet, proto: 0, srcPort: 0, dstPort: 0 },
 });
 dp.addPolicy({ selector: { src: config.localSubnet, dst: config.remoteSubnet, proto: 0, srcPort: 0, dstPort: 0 }, direction: 'out', action: 'ipsec', priority: 100, reqid: 1 });
+const v6 = config.v6;
+if (v6) {
+  const outSel = { src: v6.localSubnet, dst: v6.remoteSubnet, proto: 0, srcPort: 0, dstPort: 0 };
+  dp.addSa({
+    ...common, reqid: 2, spi: v6.outSpi, direction: 'out', encrKeymat: secretFrom(Buffer.from(v6.outKey, 'hex')),
+    remoteAddress: config.remoteAddress, remotePort: config.remotePort, dst: config.remoteAddress, selector: outSel,
+  });
+  dp.addSa({
+    ...common, reqid: 2, spi: v6.inSpi, direction: 'in', encrKeymat: secretFrom(Buffer.from(v6.inKey, 'hex')),
+    remoteAddress: config.remoteAddress, remotePort: config.remotePort, dst: config.localAddress,
+    selector: { src: v6.remoteSubnet, dst: v6.localSubnet, proto: 0, srcPort: 0, dstPort: 0 },
+  });
+  dp.addPolicy({ selector: outSel, direction: 'out', action: 'ipsec', priority: 100, reqid: 2 });
+}
 print({ event: 'ready', info: dp.info() });
 
 interface Request { id: number; op: string; message?: string; address?: string; port?: number; policy?: Parameters<typeof dp.addPolicy>[0] }
