@@ -192,6 +192,10 @@ bool DpTables::AddSa(std::shared_ptr<DpSa> sa, bool replace, std::string* error)
       *error = "no outbound SA with this SPI";
       return false;
     }
+    if (it != next->outBySpi.end()) {  // a replaced SA may have had another reqid: unhook it there
+      auto r = next->outSas.find(it->second->reqid);
+      if (r != next->outSas.end() && r->second == it->second) next->outSas.erase(r);
+    }
     next->outBySpi[sa->spi] = sa;
     next->outSas[sa->reqid] = sa;
   } else {
