@@ -208,3 +208,18 @@ test('datapath: IPv6 inside (IPv4 outside): ping6 and TCP with TSO/GRO for v6, c
     });
   }
 });
+
+test('datapath: deleting the outbound SA under traffic: later packets are counted as no-SA, nothing crashes', { skip, timeout: 60_000 }, async () => {
+  await withTunnel({ offload: true }, async ({ west, westNs }) => {
+    const flood = ping(westNs, '10.2.0.1', '10.1.0.1', 30);
+    await new Promise((r) => setTimeout(r, 1500));
+    await west.request('delSa');
+    const p = await flood;
+    const w = await west.counters();
+    assert.equal(w.out, undefined, 'the SA is gone');
+    assert.ok(w.global.noSa > 0, `packets after the delete found no SA: ${JSON.stringify(w.global)}`);
+    assert.ok(w.global.sent > 0);
+    assert.match(p.stdout, / [1-9]\d* received/, 'the pings before the delete were answered');
+    assert.equal(west.child.exitCode, null, 'the peer is still running');
+  });
+});
