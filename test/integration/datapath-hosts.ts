@@ -119,6 +119,8 @@ export async function withTunnel<T>(options: { offload: boolean; eastOffload?: b
     process.on('exit', () => {
       for (const ns of [...liveNamespaces]) deleteNamespace(ns);
     });
+    // A test runner's timeout ends the file with SIGTERM: exit normally so that the hook above runs.
+    for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => process.exit(128 + (sig === 'SIGTERM' ? 15 : 2)));
   }
   const tag = `${process.pid.toString(36)}${randomBytes(3).toString('hex')}`;
   const westNs = `swdp-w-${tag}`;
