@@ -16,7 +16,12 @@
         "native/esp_transform.cc",
         "native/netlink.cc",
         "native/replay.cc",
-        "native/xcbc.cc"
+        "native/xcbc.cc",
+        "native/datapath.cc",
+        "native/datapath_core.cc",
+        "native/datapath_tables.cc",
+        "native/datapath_packet.cc",
+        "native/datapath_gro.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS", "OPENSSL_API_COMPAT=30000", "OPENSSL_NO_DEPRECATED"],

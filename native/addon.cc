@@ -5,6 +5,7 @@
 
 #include "aead.h"
 #include "common.h"
+#include "datapath.h"
 #include "dh.h"
 #include "esp.h"
 #include "helpers.h"
@@ -18,7 +19,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("opensslVersion", Napi::String::New(env, OpenSSL_version(OPENSSL_VERSION)));
   exports.Set("opensslHeaders", Napi::String::New(env, OPENSSL_VERSION_TEXT));
   using InitFn = void (*)(Napi::Env, Napi::Object);
-  const InitFn inits[] = {InitSecret, InitHelpers, InitDh, InitPrf, InitAead, InitEsp, InitReplay, InitNetlink};
+  const InitFn inits[] = {InitSecret, InitHelpers, InitDh, InitPrf, InitAead, InitEsp, InitReplay, InitNetlink, InitDatapath};
   for (InitFn init : inits) {
     init(env, exports);
     if (env.IsExceptionPending()) return exports;

@@ -1,0 +1,71 @@
+// Project benchmark: TCP throughput (iperf3, 1 stream) through our userspace ESP data path between two network
+// namespaces (test/integration/datapath-hosts.ts: a Datapath process per side, AES-GCM-128 static SAs), with
+// the offloads (TUN TSO + UDP GSO/GRO) and without. Needs root, `ip netns`, /dev/net/tun and iperf3 (installed
+// with apt-get if missing); otherwise the row says why it was skipped.
+import { spawn, spawnSync } from 'node:child_process';
+
+import { ratio, type BenchRow, type Trial, type TrialOptions } from '../src/benchmark/types';
+import { canUseNetns, withTunnel } from '../test/integration/datapath-hosts';
+
+/** strongSwan's userspace ESP (libipsec) on both ends, iperf3 TCP, this machine kind (shared/notes/test-hosts.md). */
+const STRONGSWAN_MBITS = 460;
+
+function haveIperf3(): boolean {
+  if (spawnSync('iperf3', ['--version']).status === 0) return true;
+  spawnSync('apt-get', ['install', '-y', 'iperf3'], { stdio: 'ignore', timeout: 300_000 });
+  return spawnSync('iperf3', ['--version']).status === 0;
+}
+
+function run(ns: string, args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('ip', ['netns', 'exec', ns, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout });
+    });
+  });
+}
+
+async function measure(offload: boolean, seconds: number): Promise<{ mbits: number; note: string }> {
+  return withTunnel({ offload }, async ({ west, east, westNs, eastNs }) => {
+    const server = run(eastNs, ['iperf3', '-s', '-1', '-B', '10.2.0.1'], (seconds + 30) * 1000);
+    await new Promise((r) => setTimeout(r, 500));
+    const client = await run(westNs, ['iperf3', '-c', '10.2.0.1', '-B', '10.1.0.1', '-t', String(seconds), '-J'], (seconds + 30) * 1000);
+    await server;
+    if (client.code !== 0) throw new Error(`iperf3 failed: ${client.stdout.slice(0, 300)}`);
+    const j = JSON.parse(client.stdout) as { end: { sum_received: { bits_per_second: number }; sum_sent: { retransmits?: number } } };
+    const w = await west.counters();
+    const e = await east.counters();
+    const drops = e.global.auth + e.global.replay + e.global.malformed + w.global.sendErrors + e.global.tunWriteErrors;
+    return {
+      mbits: j.end.sum_received.bits_per_second / 1e6,
+      note: `retransmits ${j.end.sum_sent.retransmits ?? '?'}, ESP datagrams ${w.global.sent}, TUN reads ${w.global.tunPackets}, drops ${drops}`,
+    };
+  });
+}
+
+async function runTrial(options: TrialOptions): Promise<BenchRow[]> {
+  const seconds = Math.max(3, Math.round(options.seconds * 3));
+  const why = canUseNetns() ?? (haveIperf3() ? undefined : 'no iperf3 (apt-get install -y iperf3 failed)');
+  const rows: BenchRow[] = [];
+  for (const offload of [true, false]) {
+    const name = `TCP through our ESP data path, AES-GCM-128, ${offload ? 'TSO + UDP GSO/GRO' : 'no offloads'}`;
+    const base = { unit: 'Mbit/s' as const, referenceName: `strongSwan userspace ESP (${STRONGSWAN_MBITS}, test-hosts.md, not this run)`, target: '>= 10 x (4 x floor)' };
+    if (why) {
+      rows.push({ ...base, name, ours: 0, reference: null, ratio: null, note: `skipped: ${why}` });
+      continue;
+    }
+    const m = await measure(offload, seconds);
+    rows.push({ ...base, name, ours: m.mbits, reference: STRONGSWAN_MBITS, ratio: ratio(m.mbits, STRONGSWAN_MBITS), note: `${seconds} s iperf3; ${m.note}` });
+  }
+  return rows;
+}
+
+export const tunnelOursTrial: Trial = {
+  name: 'tunnel-ours',
+  description: 'TCP throughput (iperf3) through our userspace ESP data path between two netns hosts',
+  run: runTrial,
+};

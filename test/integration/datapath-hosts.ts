@@ -1,0 +1,191 @@
+// Two network namespaces joined by a veth pair, each running a datapath-peer.js with matching static SAs
+// (AES-GCM-128, same keys both ends, directions swapped) and a route for the remote inner subnet via its TUN.
+// Used by the datapath integration tests and the tunnel benchmark. Children are killed and namespaces
+// deleted on every path, including process exit. Not a test itself.
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+
+import type { DatapathCounters, DatapathSaCounters } from '../../src/native/datapath';
+import type { PeerConfig } from './datapath-peer';
+
+export function ip(...args: string[]): void {
+  const r = spawnSync('ip', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr.trim()}`);
+}
+
+export function canUseNetns(): string | undefined {
+  if (process.getuid?.() !== 0) return 'needs root';
+  if (spawnSync('ip', ['netns', 'list']).status !== 0) return 'no `ip netns`';
+  if (spawnSync('test', ['-c', '/dev/net/tun']).status !== 0) return 'no /dev/net/tun';
+  return undefined;
+}
+
+export interface PeerCounters {
+  global: DatapathCounters;
+  out: DatapathSaCounters;
+  in: DatapathSaCounters;
+}
+
+export interface PeerEvent {
+  event: string;
+  [key: string]: unknown;
+}
+
+/** One datapath-peer.js process inside a namespace. */
+export class DatapathPeer {
+  readonly events: PeerEvent[] = [];
+  readonly ready: Promise<void>;
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+
+  constructor(readonly child: ChildProcessWithoutNullStreams) {
+    let markReady: () => void = () => undefined;
+    let fail: (e: Error) => void = () => undefined;
+    this.ready = new Promise((resolve, reject) => {
+      markReady = resolve;
+      fail = reject;
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('exit', (code) => fail(new Error(`datapath peer exited (${code}): ${stderr.trim()}`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const m = JSON.parse(line) as { id?: number; result?: unknown; error?: string; event?: string };
+      if (m.event === 'ready') markReady();
+      else if (m.event) this.events.push(m as PeerEvent);
+      else if (m.id !== undefined) {
+        const w = this.waiting.get(m.id);
+        this.waiting.delete(m.id);
+        if (m.error !== undefined) w?.reject(new Error(m.error));
+        else w?.resolve(m.result);
+      }
+    });
+    child.stdin.on('error', () => undefined);
+  }
+
+  async request<T>(op: string, fields: object = {}): Promise<T> {
+    await this.ready;
+    const id = this.nextId++;
+    const p = new Promise<T>((resolve, reject) => this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject }));
+    this.child.stdin.write(`${JSON.stringify({ id, op, ...fields })}\n`);
+    return p;
+  }
+
+  counters(): Promise<PeerCounters> {
+    return this.request<PeerCounters>('counters');
+  }
+
+  async waitEvent(pred: (e: PeerEvent) => boolean, ms = 3000): Promise<PeerEvent> {
+    const until = Date.now() + ms;
+    for (;;) {
+      const e = this.events.find(pred);
+      if (e) return e;
+      if (Date.now() > until) throw new Error(`no such event within ${ms} ms: ${JSON.stringify(this.events)}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
+export interface Tunnel {
+  west: DatapathPeer;
+  east: DatapathPeer;
+  westNs: string;
+  eastNs: string;
+  /** The west → east ESP: SPI and keymat (east's inbound SA). */
+  westToEast: { spi: number; key: string };
+}
+
+const liveNamespaces = new Set<string>();
+let exitHookInstalled = false;
+
+function deleteNamespace(ns: string): void {
+  const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout ?? '';
+  for (const pid of pids.split(/\s+/).filter(Boolean)) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  spawnSync('ip', ['netns', 'del', ns]);
+  liveNamespaces.delete(ns);
+}
+
+/** Runs `run` with a tunnel up between two fresh namespaces; tears everything down afterwards. */
+export async function withTunnel<T>(options: { offload: boolean; eastOffload?: boolean; outLifetimes?: PeerConfig['outLifetimes'] }, run: (t: Tunnel) => Promise<T>): Promise<T> {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const ns of [...liveNamespaces]) deleteNamespace(ns);
+    });
+    // A test runner's timeout ends the file with SIGTERM: exit normally so that the hook above runs.
+    for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => process.exit(128 + (sig === 'SIGTERM' ? 15 : 2)));
+  }
+  const tag = `${process.pid.toString(36)}${randomBytes(3).toString('hex')}`;
+  const westNs = `swdp-w-${tag}`;
+  const eastNs = `swdp-e-${tag}`;
+  const westIf = `dw${tag}`.slice(0, 15);
+  const eastIf = `de${tag}`.slice(0, 15);
+  const children: ChildProcessWithoutNullStreams[] = [];
+  try {
+    liveNamespaces.add(westNs);
+    ip('netns', 'add', westNs);
+    liveNamespaces.add(eastNs);
+    ip('netns', 'add', eastNs);
+    ip('link', 'add', westIf, 'type', 'veth', 'peer', 'name', eastIf);
+    ip('link', 'set', westIf, 'netns', westNs);
+    ip('link', 'set', eastIf, 'netns', eastNs);
+    for (const [ns, dev, outer, inner] of [[westNs, westIf, '192.0.2.1/24', '10.1.0.1/24'], [eastNs, eastIf, '192.0.2.2/24', '10.2.0.1/24']] as const) {
+      ip('-n', ns, 'link', 'set', 'lo', 'up');
+      ip('-n', ns, 'addr', 'add', outer, 'dev', dev);
+      ip('-n', ns, 'link', 'set', dev, 'up');
+      ip('-n', ns, 'addr', 'add', inner, 'dev', 'lo');
+    }
+    ip('-n', westNs, 'addr', 'add', 'fd00:1::1/64', 'dev', 'lo', 'nodad');
+    ip('-n', eastNs, 'addr', 'add', 'fd00:2::1/64', 'dev', 'lo', 'nodad');
+    const keyWE = randomBytes(20).toString('hex');
+    const keyEW = randomBytes(20).toString('hex');
+    const spiWE = 0x1000 + randomBytes(2).readUInt16BE(0);
+    const spiEW = 0x20000 + randomBytes(2).readUInt16BE(0);
+    const k6WE = randomBytes(20).toString('hex');
+    const k6EW = randomBytes(20).toString('hex');
+    const s6WE = 0x30000 + randomBytes(2).readUInt16BE(0);
+    const s6EW = 0x40000 + randomBytes(2).readUInt16BE(0);
+    const script = path.join(__dirname, 'datapath-peer.js');
+    const start = (ns: string, c: PeerConfig): DatapathPeer => {
+      const child = spawn('ip', ['netns', 'exec', ns, process.execPath, script, JSON.stringify(c)], { stdio: ['pipe', 'pipe', 'pipe'] });
+      children.push(child);
+      return new DatapathPeer(child);
+    };
+    const base = { port: 4500, remotePort: 4500, offload: options.offload };
+    const west = start(westNs, {
+      ...base, tunName: 'tunw', localAddress: '192.0.2.1', remoteAddress: '192.0.2.2', localSubnet: '10.1.0.0/24',
+      remoteSubnet: '10.2.0.0/24', outSpi: spiWE, inSpi: spiEW, outKey: keyWE, inKey: keyEW, outLifetimes: options.outLifetimes,
+      v6: { localSubnet: 'fd00:1::/64', remoteSubnet: 'fd00:2::/64', outSpi: s6WE, inSpi: s6EW, outKey: k6WE, inKey: k6EW },
+    });
+    const east = start(eastNs, {
+      ...base, offload: options.eastOffload ?? options.offload, tunName: 'tune', localAddress: '192.0.2.2', remoteAddress: '192.0.2.1', localSubnet: '10.2.0.0/24',
+      remoteSubnet: '10.1.0.0/24', outSpi: spiEW, inSpi: spiWE, outKey: keyEW, inKey: keyWE,
+      v6: { localSubnet: 'fd00:2::/64', remoteSubnet: 'fd00:1::/64', outSpi: s6EW, inSpi: s6WE, outKey: k6EW, inKey: k6WE },
+    });
+    await Promise.all([west.ready, east.ready]);
+    ip('-n', westNs, 'route', 'add', '10.2.0.0/24', 'dev', 'tunw', 'src', '10.1.0.1');
+    ip('-n', eastNs, 'route', 'add', '10.1.0.0/24', 'dev', 'tune', 'src', '10.2.0.1');
+    ip('-n', westNs, '-6', 'route', 'add', 'fd00:2::/64', 'dev', 'tunw', 'src', 'fd00:1::1');
+    ip('-n', eastNs, '-6', 'route', 'add', 'fd00:1::/64', 'dev', 'tune', 'src', 'fd00:2::1');
+    return await run({ west, east, westNs, eastNs, westToEast: { spi: spiWE, key: keyWE } });
+  } finally {
+    for (const c of children) {
+      c.stdin.end();
+      if (c.exitCode === null && c.signalCode === null) {
+        const exited = new Promise((r) => c.once('exit', r));
+        const timer = setTimeout(() => c.kill('SIGKILL'), 2000);
+        await exited;
+        clearTimeout(timer);
+      }
+    }
+    for (const ns of [westNs, eastNs]) deleteNamespace(ns);
+    spawnSync('ip', ['link', 'del', westIf]);
+  }
+}
