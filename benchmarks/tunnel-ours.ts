@@ -2,19 +2,12 @@
 // namespaces (test/integration/datapath-hosts.ts: a Datapath process per side, AES-GCM-128 static SAs), with
 // the offloads (TUN TSO + UDP GSO/GRO) and without. Needs root, `ip netns`, /dev/net/tun and iperf3 (installed
 // with apt-get if missing); otherwise the row says why it was skipped.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 import { ratio, type BenchRow, type Trial, type TrialOptions } from '../src/benchmark/types';
 import { canUseNetns, withTunnel } from '../test/integration/datapath-hosts';
-
-/** strongSwan's userspace ESP (libipsec) on both ends, iperf3 TCP, this machine kind (shared/notes/test-hosts.md). */
-const STRONGSWAN_MBITS = 460;
-
-function haveIperf3(): boolean {
-  if (spawnSync('iperf3', ['--version']).status === 0) return true;
-  spawnSync('apt-get', ['install', '-y', 'iperf3'], { stdio: 'ignore', timeout: 300_000 });
-  return spawnSync('iperf3', ['--version']).status === 0;
-}
+import { ensurePackages, IPERF_PACKAGES } from '../test/helpers/packages';
+import { measureStrongswanTunnel, tunnelSeconds } from './tunnel-strongswan';
 
 function run(ns: string, args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve) => {
@@ -48,18 +41,29 @@ async function measure(offload: boolean, seconds: number): Promise<{ mbits: numb
 }
 
 async function runTrial(options: TrialOptions): Promise<BenchRow[]> {
-  const seconds = Math.max(3, Math.round(options.seconds * 3));
-  const why = canUseNetns() ?? (haveIperf3() ? undefined : 'no iperf3 (apt-get install -y iperf3 failed)');
+  const seconds = tunnelSeconds(options);
+  const why = canUseNetns() ?? ensurePackages(IPERF_PACKAGES) ?? undefined;
+  // The reference: strongSwan's userspace ESP on both ends, measured in this same run.
+  let strongswan: number | null = null;
+  let strongswanWhy = '';
+  if (!why) {
+    try {
+      strongswan = (await measureStrongswanTunnel(seconds)).tunnel;
+    } catch (err) {
+      strongswanWhy = err instanceof Error ? err.message : String(err);
+    }
+  }
+  const referenceName = strongswan === null ? `strongSwan (not measured: ${strongswanWhy || why})` : 'strongSwan <-> strongSwan (kernel-libipsec), same run';
   const rows: BenchRow[] = [];
   for (const offload of [true, false]) {
     const name = `TCP through our ESP data path, AES-GCM-128, ${offload ? 'TSO + UDP GSO/GRO' : 'no offloads'}`;
-    const base = { unit: 'Mbit/s' as const, referenceName: `strongSwan userspace ESP (${STRONGSWAN_MBITS}, test-hosts.md, not this run)`, target: '>= 10 x (4 x floor)' };
+    const base = { unit: 'Mbit/s' as const, referenceName, target: '>= 10 x strongSwan (4 x floor)' };
     if (why) {
       rows.push({ ...base, name, ours: 0, reference: null, ratio: null, note: `skipped: ${why}` });
       continue;
     }
     const m = await measure(offload, seconds);
-    rows.push({ ...base, name, ours: m.mbits, reference: STRONGSWAN_MBITS, ratio: ratio(m.mbits, STRONGSWAN_MBITS), note: `${seconds} s iperf3; ${m.note}` });
+    rows.push({ ...base, name, ours: m.mbits, reference: strongswan, ratio: ratio(m.mbits, strongswan), note: `${seconds} s iperf3; ${m.note}` });
   }
   return rows;
 }

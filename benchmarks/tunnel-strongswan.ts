@@ -69,11 +69,11 @@ async function iperf(pair: HostPair, from: string, to: string, seconds: number):
   }
 }
 
-async function run(options: TrialOptions): Promise<BenchRow[]> {
+/** strongSwan <-> strongSwan (kernel-libipsec) TCP throughput, and the bare veth's, in Mbit/s, measured now. */
+export async function measureStrongswanTunnel(seconds: number): Promise<{ tunnel: number; veth: number }> {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) throw new Error('needs root (network namespaces)');
   const missing = ensurePackages([...STRONGSWAN_PACKAGES, ...IPERF_PACKAGES]);
   if (missing) throw new Error(missing);
-  const seconds = Math.max(3, Math.min(30, Math.round(options.seconds * 3)));
   const pair = createHostPair({ prefix: 'swlbench' });
   let west: Charon | undefined;
   let east: Charon | undefined;
@@ -89,22 +89,32 @@ async function run(options: TrialOptions): Promise<BenchRow[]> {
     const tunnel = await iperf(pair, pair.west.inner, pair.east.inner, seconds);
     const sa = (await west.listSas())[0]?.children[0];
     if (!sa || sa.bytesOut < 1e6) throw new Error(`the iperf3 traffic did not go through the tunnel (CHILD_SA bytes out: ${sa?.bytesOut})`);
-    return [
-      {
-        name: 'TCP through the tunnel, strongSwan <-> strongSwan (kernel-libipsec)',
-        unit: 'Mbit/s',
-        ours: tunnel,
-        reference: veth,
-        referenceName: 'iperf3 over the bare veth, same run',
-        ratio: ratio(tunnel, veth),
-        note: `strongSwan's userspace ESP, AES-128-GCM in UDP 4500, iperf3 TCP ${seconds} s; the figure our data path is compared with`,
-      },
-    ];
+    return { tunnel, veth };
   } finally {
     await west?.stop();
     await east?.stop();
     await pair.destroy();
   }
+}
+
+export function tunnelSeconds(options: TrialOptions): number {
+  return Math.max(3, Math.min(30, Math.round(options.seconds * 3)));
+}
+
+async function run(options: TrialOptions): Promise<BenchRow[]> {
+  const seconds = tunnelSeconds(options);
+  const { tunnel, veth } = await measureStrongswanTunnel(seconds);
+  return [
+    {
+      name: 'TCP through the tunnel, strongSwan <-> strongSwan (kernel-libipsec)',
+      unit: 'Mbit/s',
+      ours: tunnel,
+      reference: veth,
+      referenceName: 'iperf3 over the bare veth, same run',
+      ratio: ratio(tunnel, veth),
+      note: `strongSwan's userspace ESP, AES-128-GCM in UDP 4500, iperf3 TCP ${seconds} s; the figure our data path is compared with`,
+    },
+  ];
 }
 
 export const tunnelStrongswanTrial: Trial = {
