@@ -18,6 +18,8 @@ export interface Suite {
   /** strongSwan syntax for swanctl.conf. */
   swanIke: string;
   swanEsp: string;
+  /** More lines for our conn (e.g. "pfs=no"). */
+  engineExtra?: string[];
 }
 
 export interface World {
@@ -40,6 +42,7 @@ export function engineConf(pair: HostPair, suite: Suite): string {
     `\tike=${suite.ike}`,
     `\tesp=${suite.esp}`,
     '\tauto=add',
+    ...(suite.engineExtra ?? []).map((l) => `\t${l}`),
     '',
   ].join('\n');
 }
