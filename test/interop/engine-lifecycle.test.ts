@@ -47,32 +47,53 @@ async function ikeRekeyed(w: World, old: SwanIke): Promise<{ ours: DriverStatus;
   return { ours, theirs };
 }
 
-for (const [label, suite] of [['PFS (X25519)', PFS], ['no PFS', NO_PFS]] as const) {
-  test(`rekeys started by charon, ${label}: Child SA, then IKE SA`, { skip, timeout: 90_000 }, async (t) => {
-    await withEngineAndCharon(t, suite, async (w) => {
-      await w.engine.initiate('tun');
-      const { theirs, status } = await assertAgreement(w, true);
-      await w.charon.rekey({ child: 'net' });
-      await childRekeyed(w, status.childSas[0]!);
-      if (suite === PFS) assert.equal((await w.charon.listSas())[0]!.children[0]!.dhGroup, 'CURVE_25519', 'the rekey used PFS');
-      await w.charon.rekey({ ike: 'tun' });
-      const after = await ikeRekeyed(w, theirs);
-      assert.equal(after.theirs.initiator, true, 'charon started the IKE rekey, so it is the new IKE SA initiator');
-      assert.equal(after.ours.ikeSas[0]!.initiator, false);
-    });
-  });
+type Side = 'engine' | 'charon';
 
-  test(`rekeys started by the engine, ${label}: Child SA, then IKE SA`, { skip, timeout: 90_000 }, async (t) => {
+async function rekeyChildBy(w: World, side: Side): Promise<void> {
+  if (side === 'engine') await w.engine.rekey('tun', 'child');
+  else await w.charon.rekey({ child: 'net' });
+}
+
+async function rekeyIkeBy(w: World, side: Side): Promise<void> {
+  if (side === 'engine') await w.engine.rekey('tun', 'ike');
+  else await w.charon.rekey({ ike: 'tun' });
+}
+
+const REKEY_CASES: { label: string; suite: Suite; initiator: Side; rekeyer: Side }[] = [
+  { label: 'PFS (X25519)', suite: PFS, initiator: 'engine', rekeyer: 'charon' },
+  { label: 'PFS (X25519)', suite: PFS, initiator: 'charon', rekeyer: 'engine' },
+  { label: 'PFS (X25519)', suite: PFS, initiator: 'engine', rekeyer: 'engine' },
+  { label: 'PFS (X25519)', suite: PFS, initiator: 'charon', rekeyer: 'charon' },
+  { label: 'no PFS', suite: NO_PFS, initiator: 'engine', rekeyer: 'charon' },
+  { label: 'no PFS', suite: NO_PFS, initiator: 'charon', rekeyer: 'engine' },
+];
+
+for (const { label, suite, initiator, rekeyer } of REKEY_CASES) {
+  const other: Side = rekeyer === 'engine' ? 'charon' : 'engine';
+  test(`${initiator} initiates, ${rekeyer} rekeys the Child SA then the IKE SA, ${label}; ${other} then uses the new IKE SA`, { skip, timeout: 90_000 }, async (t) => {
     await withEngineAndCharon(t, suite, async (w) => {
-      assert.match(await w.charon.initiate('net'), /initiate completed successfully/);
-      const { theirs, status } = await assertAgreement(w, false);
-      await w.engine.rekey('tun', 'child');
+      if (initiator === 'engine') await w.engine.initiate('tun');
+      else assert.match(await w.charon.initiate('net'), /initiate completed successfully/);
+      const { theirs, status } = await assertAgreement(w, initiator === 'engine');
+
+      await rekeyChildBy(w, rekeyer);
       await childRekeyed(w, status.childSas[0]!);
+      const c1 = (await w.engine.status()).childSas[0]!;
       if (suite === PFS) assert.equal((await w.charon.listSas())[0]!.children[0]!.dhGroup, 'CURVE_25519', 'the rekey used PFS');
-      await w.engine.rekey('tun', 'ike');
+
+      await rekeyIkeBy(w, rekeyer);
       const after = await ikeRekeyed(w, theirs);
-      assert.equal(after.ours.ikeSas[0]!.initiator, true, 'we started the IKE rekey, so we are the new IKE SA initiator');
-      assert.equal(after.theirs.initiator, false);
+      // Whoever rekeys the IKE SA is the initiator of the new one (RFC 7296 section 2.18).
+      assert.equal(after.theirs.initiator, rekeyer === 'charon', 'charon initiator flag of the new IKE SA');
+      assert.equal(after.ours.ikeSas[0]!.initiator, rekeyer === 'engine', 'our initiator flag of the new IKE SA');
+
+      // The new IKE SA's keys work both ways: the other side rekeys the Child SA over it, then deletes it.
+      await rekeyChildBy(w, other);
+      await childRekeyed(w, c1);
+      if (other === 'engine') await w.engine.terminate('tun');
+      else await w.charon.terminate({ ike: 'tun' });
+      await w.charon.waitForSas((x) => x.length === 0, 10_000, 'charon: no SA after the delete');
+      await engineEmpty(w, 'engine: nothing left after the delete');
     });
   });
 }

@@ -2,6 +2,8 @@
 // west, strongSwan's charon in east, the same PSK tunnel configured on both (10.1.0.0/24 <-> 10.2.0.0/24,
 // @west/@east), logs attached on failure, and everything cleaned up afterwards.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { TestContext } from 'node:test';
 
 import { createHostPair, type HostPair } from '../helpers/netns';
@@ -80,6 +82,14 @@ export async function withEngineAndCharon(
     t.diagnostic(`charon log:\n${charon?.logTail(60) ?? '(not started)'}`);
     throw e;
   } finally {
+    // SWANLET_INTEROP_LOGS=DIR keeps both logs of every test (passing ones too) for reading afterwards.
+    const keep = process.env.SWANLET_INTEROP_LOGS;
+    if (keep) {
+      fs.mkdirSync(keep, { recursive: true });
+      const tag = t.name.replace(/[^A-Za-z0-9]+/g, '_').slice(0, 80);
+      fs.writeFileSync(path.join(keep, `${tag}.engine.log`), engine?.log() ?? '');
+      fs.writeFileSync(path.join(keep, `${tag}.charon.log`), charon?.log() ?? '');
+    }
     await engine?.stop();
     await charon?.stop();
     await pair.destroy();
