@@ -22,6 +22,8 @@ export interface Suite {
   swanEsp: string;
   /** More lines for our conn (e.g. "pfs=no"). */
   engineExtra?: string[];
+  /** charon's dpd_delay (e.g. "1s"). */
+  swanDpdDelay?: string;
 }
 
 export interface World {
@@ -67,6 +69,7 @@ export async function withEngineAndCharon(
           localAddrs: [pair.east.outer],
           remoteAddrs: [pair.west.outer],
           proposals: [suite.swanIke],
+          ...(suite.swanDpdDelay ? { dpdDelay: suite.swanDpdDelay } : {}),
           local: { auth: 'psk', id: '@east' },
           remote: { auth: 'psk', id: '@west' },
           children: [{ name: 'net', localTs: [pair.east.innerSubnet], remoteTs: [pair.west.innerSubnet], espProposals: [suite.swanEsp] }],

@@ -1,0 +1,46 @@
+// Our IKEv2 engine against charon in the corners of IKE_SA_INIT and liveness: INVALID_KE_PAYLOAD and the
+// retry with the group asked for (RFC 7296 section 1.3), in both directions, and charon's dead peer
+// detection (empty INFORMATIONAL requests) answered so that the SAs stay up.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { ensurePackages, STRONGSWAN_PACKAGES } from '../helpers/packages';
+import { assertAgreement, withEngineAndCharon, type Suite } from './engine-setup';
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const skip: string | false = isRoot ? (ensurePackages([...STRONGSWAN_PACKAGES]) ?? false) : 'needs root (network namespaces)';
+if (skip) console.log(`# engine-negotiation skipped: ${skip}`);
+
+test('engine guesses ECP-256 first, charon wants X25519: INVALID_KE_PAYLOAD, retry, SAs agree', { skip, timeout: 60_000 }, async (t) => {
+  const suite: Suite = { ike: 'aes_gcm256-sha2_256;dh19+dh31', esp: 'aes_gcm256', swanIke: 'aes256gcm16-prfsha256-x25519', swanEsp: 'aes256gcm16' };
+  await withEngineAndCharon(t, suite, async (w) => {
+    await w.engine.initiate('tun');
+    const { theirs } = await assertAgreement(w, true);
+    assert.equal(theirs.dhGroup, 'CURVE_25519');
+    assert.match(w.charon.log(), /DH group ECP_256 unacceptable, requesting CURVE_25519/);
+  });
+});
+
+test('charon guesses ECP-256 first, the engine wants X25519: INVALID_KE_PAYLOAD, retry, SAs agree', { skip, timeout: 60_000 }, async (t) => {
+  const suite: Suite = { ike: 'aes_gcm256-sha2_256;dh31', esp: 'aes_gcm256', swanIke: 'aes256gcm16-prfsha256-ecp256-x25519', swanEsp: 'aes256gcm16' };
+  await withEngineAndCharon(t, suite, async (w) => {
+    assert.match(await w.charon.initiate('net'), /initiate completed successfully/);
+    const { theirs } = await assertAgreement(w, false);
+    assert.equal(theirs.dhGroup, 'CURVE_25519');
+    assert.match(w.charon.log(), /peer didn't accept DH group ECP_256, it requested CURVE_25519/);
+  });
+});
+
+test("charon's dead peer detection is answered: the SAs stay up", { skip, timeout: 60_000 }, async (t) => {
+  const suite: Suite = { ike: 'aes_gcm256-sha2_256;dh31', esp: 'aes_gcm256', swanIke: 'aes256gcm16-prfsha256-x25519', swanEsp: 'aes256gcm16', swanDpdDelay: '1s' };
+  await withEngineAndCharon(t, suite, async (w) => {
+    await w.engine.initiate('tun');
+    const before = await assertAgreement(w, true);
+    const deadline = Date.now() + 15_000;
+    const answered = (): number => (w.charon.log().match(/parsed INFORMATIONAL response \d+ \[ \]/g) ?? []).length;
+    while (answered() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    assert.ok(answered() >= 2, `charon saw ${answered()} answered DPD requests`);
+    const after = await assertAgreement(w, true);
+    assert.equal(after.theirs.initiatorSpi, before.theirs.initiatorSpi, 'still the same IKE SA');
+  });
+});
