@@ -15,7 +15,7 @@ import { first, firstErrorNotify, hasNotify, notifies, notify, readU32, u16, u32
 import { checkChosenProposal, negotiated, selectProposal, toSaProposals } from '../proposals';
 import { narrow, tsFromPayload, tsToPayload, type Ts } from '../traffic-selectors';
 import { installChild, selectorsWithin } from './ike-auth';
-import { processIkeRekey } from './rekey-ike';
+import { lowerNonce, processIkeRekey } from './rekey-ike';
 
 const NONCE_LENGTH = 32;
 
@@ -34,11 +34,6 @@ function childProposals(sa: IkeSa, spi: Uint8Array): { proposals: Proposal[]; gr
 function dhGroup(group: number): Parameters<typeof generateDhKeyPairAsync>[0] {
   if (!isDhGroupId(group)) throw new Error(`DH group ${group} is not implemented`);
   return group;
-}
-
-/** The lower of an exchange's two nonces (RFC 7296 §2.8.1 compares the lowest of the four). */
-function lowerNonce(a: Uint8Array, b: Uint8Array): Uint8Array {
-  return Buffer.compare(a, b) <= 0 ? a : b;
 }
 
 /** Rekeys `old`: resolves with the new Child SA once it is installed (the old one's delete is under way). */
