@@ -1,7 +1,7 @@
 // A small host for the IKEv2 engine, run inside a test namespace (`ip netns exec WEST node
 // engine-driver.js --conf FILE --secrets FILE --listen ADDR`): real IKE sockets (500/4500), a real clock,
 // the recording kernel, secrets from an ipsec.secrets file. It takes one JSON command a line on stdin
-// ({"id":1,"cmd":"initiate","name":"tun"}; cmds: initiate, terminate, rekey, status, shutdown) and prints
+// ({"id":1,"cmd":"initiate","name":"tun"}; cmds: initiate, terminate, rekey, status, sendDelay, shutdown) and prints
 // JSON lines on stdout: {"id":1,"ok":true,"result":...} answers and {"event":"ikeUp",...} events. The log
 // goes to stderr. It stands in for the daemon until pluto lands, so the interop tests drive the engine.
 import * as fs from 'node:fs';
@@ -13,7 +13,7 @@ import type { ConnectionConfig } from '../../src/config/model';
 import { orient } from '../../src/config/orientation';
 import { loadSecrets } from '../../src/config/secrets';
 import { IkeEngine } from '../../src/ikev2/engine';
-import type { Clock, EngineDeps } from '../../src/ikev2/engine-api';
+import type { Clock, EngineDeps, Transport } from '../../src/ikev2/engine-api';
 import type { KernelSa } from '../../src/kernel/kernel';
 import { RecordingKernel } from '../../src/kernel/recording';
 import type { Logger } from '../../src/log';
@@ -34,9 +34,11 @@ export interface DriverKernelSa {
 
 export interface DriverCommand {
   id: number;
-  cmd: 'initiate' | 'terminate' | 'rekey' | 'status' | 'shutdown';
+  cmd: 'initiate' | 'terminate' | 'rekey' | 'status' | 'shutdown' | 'sendDelay';
   name?: string;
   what?: 'ike' | 'child';
+  /** sendDelay: holds every datagram we send this long (crossing exchanges: rekey collisions). */
+  ms?: number;
 }
 
 function arg(name: string): string {
@@ -88,8 +90,16 @@ async function main(): Promise<void> {
   const kernel = new RecordingKernel({ firstSpi: 0xc0de0100 });
   let engine: IkeEngine | undefined;
   const sockets = new IkeSockets({ listen: [listen], logger, onDatagram: (dg) => engine?.receive(dg) });
+  // A link delay on what we send (tc netem is not available in every test kernel).
+  let sendDelayMs = 0;
+  const transport: Transport = {
+    send(data, local, remote) {
+      if (sendDelayMs <= 0) sockets.send(data, local, remote);
+      else setTimeout(() => sockets.send(data, local, remote), sendDelayMs);
+    },
+  };
   const deps: EngineDeps = {
-    transport: sockets,
+    transport,
     kernel,
     clock: realClock,
     random: (n) => randomBytes(n),
@@ -127,6 +137,9 @@ async function main(): Promise<void> {
         return eng.rekey(c.name ?? '', c.what ?? 'child');
       case 'status':
         return { ...eng.status(), kernel: [...kernel.sas.values()].map(kernelSa), calls: kernel.calls.map((x) => x.method), sockets: sockets.counters() };
+      case 'sendDelay':
+        sendDelayMs = c.ms ?? 0;
+        return null;
       case 'shutdown':
         await eng.shutdown();
         await sockets.close();

@@ -121,6 +121,11 @@ export class EngineProcess {
     return this.command('rekey', { name, what }) as Promise<void>;
   }
 
+  /** Delays every datagram the engine sends by `ms` (0: none). */
+  async setSendDelay(ms: number): Promise<void> {
+    await this.command('sendDelay', { ms });
+  }
+
   status(): Promise<DriverStatus> {
     return this.command('status') as Promise<DriverStatus>;
   }
