@@ -44,3 +44,26 @@ test("charon's dead peer detection is answered: the SAs stay up", { skip, timeou
     assert.equal(after.theirs.initiatorSpi, before.theirs.initiatorSpi, 'still the same IKE SA');
   });
 });
+
+// RFC 7383: charon made to fragment everything it encrypts (fragment_size counts the whole IP datagram),
+// so our reassembly has to put its IKE_AUTH and later messages back together.
+for (const weInitiate of [true, false]) {
+  test(`charon sends IKE fragments (${weInitiate ? 'engine' : 'charon'} initiates): reassembled, SAs agree, rekey works`, { skip, timeout: 60_000 }, async (t) => {
+    const suite: Suite = { ike: 'aes_gcm256-sha2_256;dh31', esp: 'aes_gcm256', swanIke: 'aes256gcm16-prfsha256-x25519', swanEsp: 'aes256gcm16-x25519' };
+    await withEngineAndCharon(
+      t,
+      suite,
+      async (w) => {
+        if (weInitiate) await w.engine.initiate('tun');
+        else assert.match(await w.charon.initiate('net'), /initiate completed successfully/);
+        await assertAgreement(w, weInitiate);
+        assert.match(w.charon.log(), /splitting IKE message \(\d+ bytes\) into \d+ fragments/);
+        assert.match(w.charon.log(), /generating IKE_AUTH (request|response) 1 \[ EF\(1\/\d+\) \]/);
+        const before = (await w.engine.status()).childSas[0]!;
+        await w.charon.rekey({ child: 'net' });
+        await w.engine.waitForStatus((s) => s.childSas.length === 1 && s.childSas[0]!.spiIn !== before.spiIn && s.kernel.length === 2, 15_000, 'engine: rekeyed Child SA');
+      },
+      { charonConf: '  fragment_size = 160' },
+    );
+  });
+}

@@ -55,13 +55,13 @@ export async function withEngineAndCharon(
   t: TestContext,
   suite: Suite,
   fn: (w: World) => Promise<void>,
-  opts: { enginePsk?: string; charonPsk?: string } = {},
+  opts: { enginePsk?: string; charonPsk?: string; charonConf?: string } = {},
 ): Promise<void> {
   const pair = createHostPair();
   let charon: Charon | undefined;
   let engine: EngineProcess | undefined;
   try {
-    charon = await startCharon(pair, 'east');
+    charon = await startCharon(pair, 'east', opts.charonConf ? { extraCharonConf: opts.charonConf } : {});
     charon.writeConfig({
       connections: [
         {
