@@ -67,3 +67,37 @@ for (const weInitiate of [true, false]) {
     );
   });
 }
+
+// IKE and the tunnel over IPv6 (NAT detection hashes, encapsulation and selectors with 128-bit addresses).
+for (const weInitiate of [true, false]) {
+  test(`IPv6 outside and inside (${weInitiate ? 'engine' : 'charon'} initiates): SAs agree`, { skip, timeout: 60_000 }, async (t) => {
+    const suite: Suite = { ike: 'aes_gcm256-sha2_256;dh31', esp: 'aes_gcm256', swanIke: 'aes256gcm16-prfsha256-x25519', swanEsp: 'aes256gcm16' };
+    await withEngineAndCharon(
+      t,
+      suite,
+      async (w) => {
+        if (weInitiate) await w.engine.initiate('tun');
+        else assert.match(await w.charon.initiate('net'), /initiate completed successfully/);
+        const { theirs, status } = await assertAgreement(w, weInitiate);
+        assert.equal(theirs.remoteHost, '2001:db8::1');
+        assert.deepEqual(status.childSas[0]!.localTs, ['fd00:1::/64']);
+        assert.deepEqual(status.childSas[0]!.remoteTs, ['fd00:2::/64']);
+      },
+      { ipv6: true },
+    );
+  });
+}
+
+test('our own liveness checks (dpddelay=1): charon answers, the SAs stay up', { skip, timeout: 60_000 }, async (t) => {
+  const suite: Suite = { ike: 'aes_gcm256-sha2_256;dh31', esp: 'aes_gcm256', swanIke: 'aes256gcm16-prfsha256-x25519', swanEsp: 'aes256gcm16', engineExtra: ['dpddelay=1', 'dpdtimeout=5'] };
+  await withEngineAndCharon(t, suite, async (w) => {
+    await w.engine.initiate('tun');
+    const before = await assertAgreement(w, true);
+    const deadline = Date.now() + 15_000;
+    const answered = (): number => (w.charon.log().match(/parsed INFORMATIONAL request \d+ \[ \]/g) ?? []).length;
+    while (answered() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    assert.ok(answered() >= 2, `charon got ${answered()} empty INFORMATIONAL requests from us`);
+    const after = await assertAgreement(w, true);
+    assert.equal(after.theirs.initiatorSpi, before.theirs.initiatorSpi, 'still the same IKE SA');
+  });
+});

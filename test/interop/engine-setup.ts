@@ -32,15 +32,25 @@ export interface World {
   charon: Charon;
 }
 
-export function engineConf(pair: HostPair, suite: Suite): string {
+/** The outer address and inner subnet of a host, IPv4 or (with ipv6) IPv6. */
+export function addressing(pair: HostPair, side: 'west' | 'east', ipv6: boolean): { outer: string; subnet: string } {
+  const h = pair[side];
+  if (!ipv6) return { outer: h.outer, subnet: h.innerSubnet };
+  if (h.outer6 === undefined || h.innerSubnet6 === undefined) throw new Error('the host pair has no IPv6 addresses');
+  return { outer: h.outer6, subnet: h.innerSubnet6 };
+}
+
+export function engineConf(pair: HostPair, suite: Suite, ipv6 = false): string {
+  const w = addressing(pair, 'west', ipv6);
+  const e = addressing(pair, 'east', ipv6);
   return [
     'conn tun',
-    `\tleft=${pair.west.outer}`,
+    `\tleft=${w.outer}`,
     '\tleftid=@west',
-    `\tleftsubnet=${pair.west.innerSubnet}`,
-    `\tright=${pair.east.outer}`,
+    `\tleftsubnet=${w.subnet}`,
+    `\tright=${e.outer}`,
     '\trightid=@east',
-    `\trightsubnet=${pair.east.innerSubnet}`,
+    `\trightsubnet=${e.subnet}`,
     '\tauthby=secret',
     '\tikev2=insist',
     `\tike=${suite.ike}`,
@@ -55,9 +65,12 @@ export async function withEngineAndCharon(
   t: TestContext,
   suite: Suite,
   fn: (w: World) => Promise<void>,
-  opts: { enginePsk?: string; charonPsk?: string; charonConf?: string } = {},
+  opts: { enginePsk?: string; charonPsk?: string; charonConf?: string; ipv6?: boolean } = {},
 ): Promise<void> {
-  const pair = createHostPair();
+  const ipv6 = opts.ipv6 === true;
+  const pair = createHostPair({ ipv6 });
+  const w = addressing(pair, 'west', ipv6);
+  const e = addressing(pair, 'east', ipv6);
   let charon: Charon | undefined;
   let engine: EngineProcess | undefined;
   try {
@@ -66,19 +79,19 @@ export async function withEngineAndCharon(
       connections: [
         {
           name: 'tun',
-          localAddrs: [pair.east.outer],
-          remoteAddrs: [pair.west.outer],
+          localAddrs: [e.outer],
+          remoteAddrs: [w.outer],
           proposals: [suite.swanIke],
           ...(suite.swanDpdDelay ? { dpdDelay: suite.swanDpdDelay } : {}),
           local: { auth: 'psk', id: '@east' },
           remote: { auth: 'psk', id: '@west' },
-          children: [{ name: 'net', localTs: [pair.east.innerSubnet], remoteTs: [pair.west.innerSubnet], espProposals: [suite.swanEsp] }],
+          children: [{ name: 'net', localTs: [e.subnet], remoteTs: [w.subnet], espProposals: [suite.swanEsp] }],
         },
       ],
       secrets: { psk: [{ ids: ['@west', '@east'], secret: opts.charonPsk ?? PSK }] },
     });
     await charon.loadAll();
-    engine = await EngineProcess.start(pair, 'west', pair.west.outer, engineConf(pair, suite), `@west @east : PSK "${opts.enginePsk ?? PSK}"\n`);
+    engine = await EngineProcess.start(pair, 'west', w.outer, engineConf(pair, suite, ipv6), `@west @east : PSK "${opts.enginePsk ?? PSK}"\n`);
     await fn({ pair, engine, charon });
   } catch (e) {
     t.diagnostic(`engine log:\n${engine?.logTail(60) ?? '(not started)'}`);
