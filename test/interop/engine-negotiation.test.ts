@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { ensurePackages, STRONGSWAN_PACKAGES } from '../helpers/packages';
-import { assertAgreement, withEngineAndCharon, type Suite } from './engine-setup';
+import { assertAgreement, assertChildAgrees, withEngineAndCharon, type Suite } from './engine-setup';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const skip: string | false = isRoot ? (ensurePackages([...STRONGSWAN_PACKAGES]) ?? false) : 'needs root (network namespaces)';
@@ -99,5 +99,26 @@ test('our own liveness checks (dpddelay=1): charon answers, the SAs stay up', { 
     assert.ok(answered() >= 2, `charon got ${answered()} empty INFORMATIONAL requests from us`);
     const after = await assertAgreement(w, true);
     assert.equal(after.theirs.initiatorSpi, before.theirs.initiatorSpi, 'still the same IKE SA');
+  });
+});
+
+test('charon asks for a second, narrower Child SA over the same IKE SA (CREATE_CHILD_SA, no REKEY_SA): both agree', { skip, timeout: 60_000 }, async (t) => {
+  const suite: Suite = {
+    ike: 'aes_gcm256-sha2_256;dh31', esp: 'aes_gcm256', swanIke: 'aes256gcm16-prfsha256-x25519', swanEsp: 'aes256gcm16-x25519',
+    swanExtraChildren: [{ name: 'half', localTs: ['10.2.0.0/25'], remoteTs: ['10.1.0.0/25'] }],
+  };
+  await withEngineAndCharon(t, suite, async (w) => {
+    await w.engine.initiate('tun');
+    await assertAgreement(w, true);
+    assert.match(await w.charon.initiate('half'), /initiate completed successfully/);
+    const theirs = (await w.charon.waitForSas((s) => s.length === 1 && s[0]!.children.filter((c) => c.state === 'INSTALLED').length === 2, 10_000, 'charon: two CHILD_SAs'))[0]!;
+    const ours = await w.engine.waitForStatus((s) => s.ikeSas.length === 1 && s.childSas.length === 2 && s.kernel.length === 4, 10_000, 'engine: two Child SAs');
+    assert.match(w.charon.log(), /generating CREATE_CHILD_SA request \d+ \[ SA No KE TSi TSr \]/);
+    for (const c of ours.childSas) {
+      const match = theirs.children.find((x) => x.spiIn === c.spiOut.toString(16).padStart(8, '0'));
+      assert.ok(match, `charon has the peer of our Child SA #${c.serial}`);
+      assertChildAgrees(c, match, ours);
+    }
+    assert.deepEqual(ours.childSas.map((c) => c.localTs[0]).sort(), ['10.1.0.0/24', '10.1.0.0/25']);
   });
 });

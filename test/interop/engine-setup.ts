@@ -24,6 +24,8 @@ export interface Suite {
   engineExtra?: string[];
   /** charon's dpd_delay (e.g. "1s"). */
   swanDpdDelay?: string;
+  /** More children in charon's connection (name, local and remote selectors). */
+  swanExtraChildren?: { name: string; localTs: string[]; remoteTs: string[] }[];
 }
 
 export interface World {
@@ -85,7 +87,10 @@ export async function withEngineAndCharon(
           ...(suite.swanDpdDelay ? { dpdDelay: suite.swanDpdDelay } : {}),
           local: { auth: 'psk', id: '@east' },
           remote: { auth: 'psk', id: '@west' },
-          children: [{ name: 'net', localTs: [e.subnet], remoteTs: [w.subnet], espProposals: [suite.swanEsp] }],
+          children: [
+            { name: 'net', localTs: [e.subnet], remoteTs: [w.subnet], espProposals: [suite.swanEsp] },
+            ...(suite.swanExtraChildren ?? []).map((c) => ({ ...c, espProposals: [suite.swanEsp] })),
+          ],
         },
       ],
       secrets: { psk: [{ ids: ['@west', '@east'], secret: opts.charonPsk ?? PSK }] },
