@@ -97,7 +97,7 @@ export class IkeSa {
   /** Our CREATE_CHILD_SA rekey of this IKE SA is in flight. */
   rekeying = false;
   /**
-   * The peer rekeyed this IKE SA while our own rekey of it was in flight (RFC 7296 §2.8.1): the nonces of
+   * The peer rekeyed this IKE SA while our own rekey of it was in flight (RFC 7296 §2.8.2): the nonces of
    * its exchange and the IKE SA it made; the Child SAs stay here until the collision is settled.
    */
   peerRekey?: { ni: Uint8Array; nr: Uint8Array; successor: IkeSa };

@@ -11,7 +11,7 @@ export async function processInformational(sa: IkeSa, payloads: Payload[], heade
   const deletes = all(payloads, PayloadType.D);
   if (deletes.some((d) => d.protocolId === ProtocolId.IKE)) {
     sa.log('the peer deleted the IKE SA');
-    // It won a rekey collision (§2.8.1) and deletes the old SA before our own rekey's answer came: its
+    // It won a rekey collision (§2.8.2) and deletes the old SA before our own rekey's answer came: its
     // new IKE SA takes the Child SAs.
     if (sa.peerRekey !== undefined) moveChildren(sa, sa.peerRekey.successor);
     sa.respond(header, []);

@@ -26,7 +26,7 @@ export function moveChildren(from: IkeSa, to: IkeSa): void {
   for (const c of to.children) c.p.ikeSerial = to.serial;
 }
 
-/** The lower of an exchange's two nonces (RFC 7296 §2.8.1 compares the lowest of the four). */
+/** The lower of an exchange's two nonces (RFC 7296 §2.8.1 and §2.8.2 compare the lowest of the four). */
 export function lowerNonce(a: Uint8Array, b: Uint8Array): Uint8Array {
   return Buffer.compare(a, b) <= 0 ? a : b;
 }
@@ -122,7 +122,7 @@ export function rekeyIke(old: IkeSa): Promise<IkeSa> {
           gir.wipe();
           old.rekeying = false;
           if (peer !== undefined && Buffer.compare(lowerNonce(ni, nonce.nonce), lowerNonce(peer.ni, peer.nr)) < 0) {
-            // §2.8.1: both ends rekeyed at once and ours holds the lowest nonce: our new IKE SA is the
+            // §2.8.2: both ends rekeyed at once and ours holds the lowest nonce: our new IKE SA is the
             // redundant one and we delete it; the peer's takes the Child SAs, and the peer deletes the old.
             sa.log(`IKE SA rekey collision lost: deleting the redundant IKE SA, keeping #${peer.successor.serial}`);
             moveChildren(old, peer.successor);
@@ -172,7 +172,7 @@ export async function processIkeRekey(old: IkeSa, payloads: Payload[], _header: 
   }
   const spiR = new Uint8Array(old.deps.random(8));
   const nr = new Uint8Array(old.deps.random(NONCE_LENGTH));
-  // A collision (§2.8.1) when our own rekey is in flight: the Child SAs stay until its answer settles it.
+  // A collision (§2.8.2) when our own rekey is in flight: the Child SAs stay until its answer settles it.
   const collision = old.rekeying;
   const next = successor(old, false, new Uint8Array(chosen.spi), spiR, alg, new Uint8Array(nonce.nonce), nr, gir, !collision);
   gir.wipe();
