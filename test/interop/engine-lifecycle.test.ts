@@ -163,3 +163,24 @@ test('wrong PSK, charon initiates: AUTHENTICATION_FAILED, nothing installed on e
     WRONG,
   );
 });
+
+// charon's reauthentication (swanctl --rekey --reauth): a whole new IKE SA and Child SA from charon, the
+// old ones deleted; with make-before-break the new IKE SA is up before the old one goes, so our uniqueids
+// and charon's delete of the old SA meet.
+for (const mbb of [false, true]) {
+  test(`charon reauthenticates (${mbb ? 'make-before-break' : 'break-before-make'}): one new IKE SA and Child SA, agreed`, { skip, timeout: 60_000 }, async (t) => {
+    await withEngineAndCharon(
+      t,
+      SUITE,
+      async (w) => {
+        await w.engine.initiate('tun');
+        const { theirs } = await assertAgreement(w, true);
+        await w.charon.swanctl(['--rekey', '--ike', 'tun', '--reauth']);
+        await w.charon.waitForSas((s) => s.length === 1 && s[0]!.state === 'ESTABLISHED' && s[0]!.initiatorSpi !== theirs.initiatorSpi && s[0]!.children.some((c) => c.state === 'INSTALLED'), 15_000, 'charon: reauthenticated IKE SA alone');
+        const after = await assertAgreement(w, false);
+        assert.notEqual(after.theirs.initiatorSpi, theirs.initiatorSpi);
+      },
+      mbb ? { charonConf: '  make_before_break = yes' } : { charonConf: '  make_before_break = no' },
+    );
+  });
+}
