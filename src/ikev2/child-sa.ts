@@ -33,6 +33,11 @@ export class ChildSa {
   installed = false;
   /** A CREATE_CHILD_SA rekey of this SA is under way. */
   rekeying = false;
+  /**
+   * Set when the peer rekeyed this SA while our own rekey of it was under way (RFC 7296 §2.8.1): the
+   * nonces of the peer's exchange and the Child SA it made, compared with ours when our answer comes.
+   */
+  peerRekey?: { ni: Uint8Array; nr: Uint8Array; replacement: ChildSa };
   private readonly outSelectors: KernelSelector[];
 
   constructor(readonly p: ChildSaParams) {

@@ -94,6 +94,15 @@ export class IkeSa {
   localId?: IkeId;
   remoteId?: IkeId;
   children: ChildSa[] = [];
+  /** Our CREATE_CHILD_SA rekey of this IKE SA is in flight. */
+  rekeying = false;
+  /**
+   * The peer rekeyed this IKE SA while our own rekey of it was in flight (RFC 7296 §2.8.2): the nonces of
+   * its exchange and the IKE SA it made; the Child SAs stay here until the collision is settled.
+   */
+  peerRekey?: { ni: Uint8Array; nr: Uint8Array; successor: IkeSa };
+  /** The peer rekeyed this IKE SA (no collision): its successor. */
+  rekeyedTo?: IkeSa;
   pendingChild?: PendingChild;
   establishedAt = 0;
   /** The peer sent INITIAL_CONTACT: its older IKE SAs with us are stale. */

@@ -15,7 +15,7 @@ import { first, firstErrorNotify, hasNotify, notifies, notify, readU32, u16, u32
 import { checkChosenProposal, negotiated, selectProposal, toSaProposals } from '../proposals';
 import { narrow, tsFromPayload, tsToPayload, type Ts } from '../traffic-selectors';
 import { installChild, selectorsWithin } from './ike-auth';
-import { processIkeRekey } from './rekey-ike';
+import { lowerNonce, processIkeRekey } from './rekey-ike';
 
 const NONCE_LENGTH = 32;
 
@@ -40,13 +40,20 @@ function dhGroup(group: number): Parameters<typeof generateDhKeyPairAsync>[0] {
 export function rekeyChild(sa: IkeSa, old: ChildSa): Promise<ChildSa> {
   return new Promise<ChildSa>((resolve, reject) => {
     const failed = (why: string): void => {
+      old.rekeying = false;
       sa.log(`rekey of Child SA #${old.serial} failed: ${why}`);
       reject(Object.assign(new Error(why), { code: 'ERR_CHILD_FAILED' }));
+    };
+    const done = (child: ChildSa): void => {
+      old.rekeying = false;
+      resolve(child);
     };
     if (sa.state !== IkeState.ESTABLISHED || sa.hasOutstanding) {
       failed(sa.state !== IkeState.ESTABLISHED ? 'the IKE SA is not established' : 'another exchange is in progress');
       return;
     }
+    old.rekeying = true;
+    old.peerRekey = undefined;
     sa.run(async () => {
       const spiIn = await sa.deps.kernel.allocSpi(sa.remote.address, sa.local.address);
       const { proposals, group } = childProposals(sa, u32(spiIn));
@@ -54,6 +61,14 @@ export function rekeyChild(sa: IkeSa, old: ChildSa): Promise<ChildSa> {
       if (sa.state !== IkeState.ESTABLISHED || sa.hasOutstanding) {
         dh?.wipe();
         failed('the IKE SA changed state');
+        return;
+      }
+      // The peer rekeyed (or deleted) it while we got ready: nothing left for us to rekey.
+      const before = old.peerRekey;
+      if (before !== undefined || !sa.children.includes(old)) {
+        dh?.wipe();
+        if (before !== undefined) done(before.replacement);
+        else failed('the Child SA is gone');
         return;
       }
       const ni = new Uint8Array(sa.deps.random(NONCE_LENGTH));
@@ -95,8 +110,18 @@ export function rekeyChild(sa: IkeSa, old: ChildSa): Promise<ChildSa> {
           gir?.wipe();
           const child = await installChild(sa, alg, keys, spiIn, readU32(chosen.spi), localTs, remoteTs, transport);
           if (child === null) return failed('the IKE SA is gone');
-          deleteChild(sa, old, 'rekeyed');
-          resolve(child);
+          const peer = old.peerRekey;
+          if (peer !== undefined && Buffer.compare(lowerNonce(ni, nonce.nonce), lowerNonce(peer.ni, peer.nr)) < 0) {
+            // §2.8.1: both ends rekeyed it at once; ours holds the lowest nonce, so ours is redundant and
+            // we close it. The peer, which won, deletes the old SA (or already did).
+            sa.log(`Child SA rekey collision lost: deleting the redundant Child SA #${child.serial}, keeping #${peer.replacement.serial}`);
+            deleteChild(sa, child, 'redundant (rekey collision)');
+            return done(peer.replacement);
+          }
+          if (peer !== undefined) sa.log(`Child SA rekey collision won: the peer closes its redundant #${peer.replacement.serial}`);
+          // The peer may have deleted the old SA meanwhile: nothing left to delete then.
+          if (sa.children.includes(old)) deleteChild(sa, old, 'rekeyed');
+          done(child);
         } catch (e) {
           failed((e as Error).message);
         }
@@ -121,8 +146,9 @@ export async function processCreateChild(sa: IkeSa, payloads: Payload[], _header
   if (saP !== undefined && saP.proposals.some((p) => p.protocolId === ProtocolId.IKE)) return processIkeRekey(sa, payloads, _header);
   if (saP === undefined || nonce === undefined || tsi === undefined || tsr === undefined) return [notify(NotifyError.INVALID_SYNTAX)];
   const rekey = notifies(payloads, NotifyStatus.REKEY_SA)[0];
+  let old: ChildSa | undefined;
   if (rekey !== undefined) {
-    const old = rekey.spi.length === 4 ? sa.children.find((c) => c.p.spiOut === readU32(rekey.spi)) : undefined;
+    old = rekey.spi.length === 4 ? sa.children.find((c) => c.p.spiOut === readU32(rekey.spi)) : undefined;
     if (old === undefined) return [notify(NotifyError.CHILD_SA_NOT_FOUND, new Uint8Array(0), rekey.protocolId, rekey.spi)];
   }
   const { proposals } = childProposals(sa, new Uint8Array(0));
@@ -153,6 +179,8 @@ export async function processCreateChild(sa: IkeSa, payloads: Payload[], _header
   const transport = sa.conn.type === 'transport' && hasNotify(payloads, NotifyStatus.USE_TRANSPORT_MODE);
   const child = await installChild(sa, alg, keys, spiIn, readU32(chosen.spi), localTs, remoteTs, transport);
   if (child === null) return [notify(NotifyError.TEMPORARY_FAILURE)];
+  // A rekey collision (§2.8.1): our own rekey of the same SA is in flight; settled when its answer comes.
+  if (old?.rekeying === true) old.peerRekey = { ni: new Uint8Array(nonce.nonce), nr, replacement: child };
   return [
     ...(transport ? [notify(NotifyStatus.USE_TRANSPORT_MODE)] : []),
     { type: PayloadType.SA, proposals: [{ ...chosen, spi: u32(spiIn) }] },

@@ -161,7 +161,7 @@ export async function installChild(
     return null;
   }
   sa.children.push(child);
-  sa.log(`established Child SA #${child.serial} (${child.info().algorithms}, SPIs in ${child.p.spiIn.toString(16)} out ${child.p.spiOut.toString(16)})`);
+  sa.log(`established Child SA #${child.serial} (${child.info().algorithms}, SPIs in ${child.p.spiIn.toString(16).padStart(8, '0')} out ${child.p.spiOut.toString(16).padStart(8, '0')})`);
   sa.deps.events?.childUp?.(child.info());
   return child;
 }

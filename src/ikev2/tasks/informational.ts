@@ -4,12 +4,16 @@ import type { IkeHeader, Payload } from '../codec';
 import { ExchangeType, ProtocolId, PayloadType, NotifyError } from '../constants';
 import { IkeState, type IkeSa } from '../ike-sa';
 import { all, notifies, readU32, u32 } from '../messages';
+import { moveChildren } from './rekey-ike';
 
 /** Answers the peer's INFORMATIONAL request; null when the answer was sent here already. */
 export async function processInformational(sa: IkeSa, payloads: Payload[], header: IkeHeader): Promise<Payload[] | null> {
   const deletes = all(payloads, PayloadType.D);
   if (deletes.some((d) => d.protocolId === ProtocolId.IKE)) {
     sa.log('the peer deleted the IKE SA');
+    // It won a rekey collision (§2.8.2) and deletes the old SA before our own rekey's answer came: its
+    // new IKE SA takes the Child SAs.
+    if (sa.peerRekey !== undefined) moveChildren(sa, sa.peerRekey.successor);
     sa.respond(header, []);
     sa.teardown('deleted by the peer');
     return null;

@@ -19,8 +19,20 @@ function withSpi(proposals: Proposal[], spi: Uint8Array): Proposal[] {
   return proposals.map((p) => ({ ...p, spi: new Uint8Array(spi) }));
 }
 
-/** The new IKE SA, established, holding the old one's Child SAs. */
-function successor(old: IkeSa, initiator: boolean, spiI: Uint8Array, spiR: Uint8Array, alg: Negotiated, ni: Uint8Array, nr: Uint8Array, gir: SecretBytes): IkeSa {
+/** Moves the Child SAs of `from` to `to` (the IKE SA that replaces it). */
+export function moveChildren(from: IkeSa, to: IkeSa): void {
+  to.children.push(...from.children);
+  from.children = [];
+  for (const c of to.children) c.p.ikeSerial = to.serial;
+}
+
+/** The lower of an exchange's two nonces (RFC 7296 §2.8.1 and §2.8.2 compare the lowest of the four). */
+export function lowerNonce(a: Uint8Array, b: Uint8Array): Uint8Array {
+  return Buffer.compare(a, b) <= 0 ? a : b;
+}
+
+/** The new IKE SA, established; it takes the old one's Child SAs unless a rekey collision is unsettled. */
+function successor(old: IkeSa, initiator: boolean, spiI: Uint8Array, spiR: Uint8Array, alg: Negotiated, ni: Uint8Array, nr: Uint8Array, gir: SecretBytes, takeChildren = true): IkeSa {
   const sa = new IkeSa(old.ctx, old.conn, initiator, spiI, { ...old.local }, { ...old.remote });
   sa.spiR = spiR;
   sa.alg = alg;
@@ -36,9 +48,7 @@ function successor(old: IkeSa, initiator: boolean, spiI: Uint8Array, spiR: Uint8
   sa.state = IkeState.ESTABLISHED;
   sa.establishedAt = Math.floor(Date.now() / 1000);
   sa.onRequest(dispatchRequests(sa));
-  sa.children = old.children;
-  old.children = [];
-  for (const c of sa.children) c.p.ikeSerial = sa.serial;
+  if (takeChildren) moveChildren(old, sa);
   old.ctx.adopt(sa);
   startLiveness(sa);
   scheduleIkeLifetime(sa);
@@ -54,7 +64,10 @@ function group(id: number): Parameters<typeof generateDhKeyPairAsync>[0] {
 /** Rekeys `old` as the exchange initiator; resolves with the new IKE SA (the old one's delete under way). */
 export function rekeyIke(old: IkeSa): Promise<IkeSa> {
   return new Promise<IkeSa>((resolve, reject) => {
-    const failed = (why: string): void => reject(Object.assign(new Error(`IKE SA rekey failed: ${why}`), { code: 'ERR_IKE_REKEY' }));
+    const failed = (why: string): void => {
+      old.rekeying = false;
+      reject(Object.assign(new Error(`IKE SA rekey failed: ${why}`), { code: 'ERR_IKE_REKEY' }));
+    };
     if (old.state !== IkeState.ESTABLISHED || old.hasOutstanding || old.alg === undefined) {
       failed(old.state !== IkeState.ESTABLISHED ? 'the IKE SA is not established' : 'another exchange is in progress');
       return;
@@ -65,11 +78,19 @@ export function rekeyIke(old: IkeSa): Promise<IkeSa> {
       // Our proposals, with the current DH group's first so that the KE we send is the likely choice.
       const proposals = withSpi(ikeProposalsOf(old.conn), spiI);
       const dh = await generateDhKeyPairAsync(group(alg0.dh));
+      if (old.rekeyedTo !== undefined) {
+        // The peer rekeyed it while we got ready (no collision: our request was not out yet).
+        dh.wipe();
+        resolve(old.rekeyedTo);
+        return;
+      }
       if (old.state !== IkeState.ESTABLISHED || old.hasOutstanding) {
         dh.wipe();
         failed('the IKE SA changed state');
         return;
       }
+      old.rekeying = true;
+      old.peerRekey = undefined;
       const ni = new Uint8Array(old.deps.random(NONCE_LENGTH));
       const payloads: Payload[] = [
         { type: PayloadType.SA, proposals },
@@ -96,8 +117,23 @@ export function rekeyIke(old: IkeSa): Promise<IkeSa> {
             gir.wipe();
             return failed('the IKE SA is gone');
           }
-          const sa = successor(old, true, spiI, new Uint8Array(chosen.spi), alg, ni, new Uint8Array(nonce.nonce), gir);
+          const peer = old.peerRekey;
+          const sa = successor(old, true, spiI, new Uint8Array(chosen.spi), alg, ni, new Uint8Array(nonce.nonce), gir, peer === undefined);
           gir.wipe();
+          old.rekeying = false;
+          if (peer !== undefined && Buffer.compare(lowerNonce(ni, nonce.nonce), lowerNonce(peer.ni, peer.nr)) < 0) {
+            // §2.8.2: both ends rekeyed at once and ours holds the lowest nonce: our new IKE SA is the
+            // redundant one and we delete it; the peer's takes the Child SAs, and the peer deletes the old.
+            sa.log(`IKE SA rekey collision lost: deleting the redundant IKE SA, keeping #${peer.successor.serial}`);
+            moveChildren(old, peer.successor);
+            await deleteIkeSa(sa, 'redundant (rekey collision)');
+            resolve(peer.successor);
+            return;
+          }
+          if (peer !== undefined) {
+            sa.log(`IKE SA rekey collision won: the peer deletes its redundant #${peer.successor.serial}`);
+            moveChildren(old, sa);
+          }
           await deleteIkeSa(old, 'rekeyed');
           resolve(sa);
         } catch (e) {
@@ -136,8 +172,12 @@ export async function processIkeRekey(old: IkeSa, payloads: Payload[], _header: 
   }
   const spiR = new Uint8Array(old.deps.random(8));
   const nr = new Uint8Array(old.deps.random(NONCE_LENGTH));
-  successor(old, false, new Uint8Array(chosen.spi), spiR, alg, new Uint8Array(nonce.nonce), nr, gir);
+  // A collision (§2.8.2) when our own rekey is in flight: the Child SAs stay until its answer settles it.
+  const collision = old.rekeying;
+  const next = successor(old, false, new Uint8Array(chosen.spi), spiR, alg, new Uint8Array(nonce.nonce), nr, gir, !collision);
   gir.wipe();
+  if (collision) old.peerRekey = { ni: new Uint8Array(nonce.nonce), nr, successor: next };
+  else old.rekeyedTo = next;
   const answer: Payload[] = [
     { type: PayloadType.SA, proposals: [{ ...chosen, spi: spiR }] },
     { type: PayloadType.NONCE, nonce: nr },

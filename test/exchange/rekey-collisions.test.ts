@@ -1,0 +1,79 @@
+// Simultaneous rekeys of the same SA by both ends (RFC 7296 §2.8.1), our engine on both sides: each end
+// answers the other's request, the exchange holding the lowest of the four nonces made the redundant SA
+// and its initiator deletes it, and both ends end up with one and the same SA. The nonces are random, so
+// several rounds see both outcomes. (Found against strongSwan: test/interop/engine-collisions.test.ts.)
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+
+import { conf, IkePair, type Peer } from '../helpers/ike-pair';
+
+const ROUNDS = 6;
+
+async function upPair(): Promise<IkePair> {
+  const pair = new IkePair({ conf: conf('ike=aes_gcm256-sha2_256;dh19\nesp=aes_gcm256\nleftsubnet=10.1.0.0/24\nrightsubnet=10.2.0.0/24') });
+  const p = pair.a.engine.initiate('test');
+  await pair.run();
+  await p;
+  return pair;
+}
+
+function assertOneAgreedChild(pair: IkePair, oldSpiIn: number): void {
+  const a = pair.a.engine.status();
+  const b = pair.b.engine.status();
+  for (const [p, st] of [[pair.a, a], [pair.b, b]] as const) {
+    assert.equal(st.ikeSas.length, 1, `${p.name}: one IKE SA`);
+    assert.equal(st.childSas.length, 1, `${p.name}: one Child SA, got ${st.childSas.map((c) => c.serial).join(',')}`);
+    assert.equal(p.kernel.sas.size, 2, `${p.name}: two kernel SAs`);
+  }
+  assert.equal(a.ikeSas[0]!.spiI, b.ikeSas[0]!.spiI);
+  assert.equal(a.ikeSas[0]!.spiR, b.ikeSas[0]!.spiR);
+  assert.notEqual(a.childSas[0]!.spiIn, oldSpiIn, 'rekeyed');
+  assert.equal(a.childSas[0]!.spiIn, b.childSas[0]!.spiOut);
+  assert.equal(a.childSas[0]!.spiOut, b.childSas[0]!.spiIn);
+  assertKeysMatch(pair.a, pair.b);
+  assertKeysMatch(pair.b, pair.a);
+}
+
+function assertKeysMatch(from: Peer, to: Peer): void {
+  for (const out of [...from.kernel.sas.values()].filter((s) => s.direction === 'out')) {
+    const inn = [...to.kernel.sas.values()].find((s) => s.direction === 'in' && s.spi === out.spi);
+    assert.ok(inn !== undefined, `${to.name} has the in SA for ${out.spi.toString(16)}`);
+    assert.ok(out.encr.keymat.equals(inn.encr.keymat), 'the keys agree');
+  }
+}
+
+test('Child SA rekey collisions: one Child SA left on both ends, the same one', async () => {
+  const pair = await upPair();
+  for (let round = 0; round < ROUNDS; round++) {
+    const old = pair.a.engine.status().childSas[0]!.spiIn;
+    const both = Promise.allSettled([pair.a.engine.rekey('test', 'child'), pair.b.engine.rekey('test', 'child')]);
+    await pair.settle();
+    assert.equal(pair.queue.length, 2, 'both requests are in flight before either arrives');
+    await pair.run();
+    const results = await both;
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled']);
+    assertOneAgreedChild(pair, old);
+  }
+});
+
+test('IKE SA rekey collisions: one IKE SA left on both ends, the same one, holding the Child SA', async () => {
+  const pair = await upPair();
+  for (let round = 0; round < ROUNDS; round++) {
+    const oldIke = pair.a.engine.status().ikeSas[0]!.spiI;
+    const oldChild = pair.a.engine.status().childSas[0]!.spiIn;
+    const both = Promise.allSettled([pair.a.engine.rekey('test', 'ike'), pair.b.engine.rekey('test', 'ike')]);
+    await pair.settle();
+    assert.equal(pair.queue.length, 2, 'both requests are in flight before either arrives');
+    await pair.run();
+    const results = await both;
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled']);
+    const a = pair.a.engine.status();
+    assert.notEqual(a.ikeSas[0]?.spiI, oldIke, 'the IKE SA was rekeyed');
+    // The Child SA is untouched by an IKE SA rekey and moved to the survivor; then rekey it over the new IKE SA.
+    assert.equal(a.childSas[0]?.spiIn, oldChild);
+    const done = pair.b.engine.rekey('test', 'child');
+    await pair.run();
+    await done;
+    assertOneAgreedChild(pair, oldChild);
+  }
+});

@@ -1,0 +1,179 @@
+// A small host for the IKEv2 engine, run inside a test namespace (`ip netns exec WEST node
+// engine-driver.js --conf FILE --secrets FILE --listen ADDR`): real IKE sockets (500/4500), a real clock,
+// the recording kernel, secrets from an ipsec.secrets file. It takes one JSON command a line on stdin
+// ({"id":1,"cmd":"initiate","name":"tun"}; cmds: initiate, terminate, rekey, status, sendDelay, shutdown) and prints
+// JSON lines on stdout: {"id":1,"ok":true,"result":...} answers and {"event":"ikeUp",...} events. The log
+// goes to stderr. It stands in for the daemon until pluto lands, so the interop tests drive the engine.
+import * as fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import * as readline from 'node:readline';
+
+import { parseIpsecConfText } from '../../src/config';
+import type { ConnectionConfig } from '../../src/config/model';
+import { orient } from '../../src/config/orientation';
+import { loadSecrets } from '../../src/config/secrets';
+import { IkeEngine } from '../../src/ikev2/engine';
+import type { Clock, EngineDeps, Transport } from '../../src/ikev2/engine-api';
+import type { KernelSa } from '../../src/kernel/kernel';
+import { RecordingKernel } from '../../src/kernel/recording';
+import type { Logger } from '../../src/log';
+import { IkeSockets } from '../../src/net';
+
+export interface DriverKernelSa {
+  spi: number;
+  src: string;
+  dst: string;
+  direction: 'in' | 'out';
+  reqid: number;
+  encrId: number;
+  encrKeyBits: number;
+  integId: number | null;
+  encap: { srcPort: number; dstPort: number } | null;
+  selector: { src: string; dst: string };
+}
+
+export interface DriverCommand {
+  id: number;
+  cmd: 'initiate' | 'terminate' | 'rekey' | 'status' | 'shutdown' | 'sendDelay';
+  name?: string;
+  what?: 'ike' | 'child';
+  /** sendDelay: holds every datagram we send this long (crossing exchanges: rekey collisions). */
+  ms?: number;
+}
+
+function arg(name: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? process.argv[i + 1] : undefined;
+  if (v === undefined) throw new Error(`engine-driver: --${name} is required`);
+  return v;
+}
+
+function out(obj: unknown): void {
+  process.stdout.write(`${JSON.stringify(obj)}\n`);
+}
+
+function kernelSa(sa: KernelSa): DriverKernelSa {
+  return {
+    spi: sa.spi,
+    src: sa.src,
+    dst: sa.dst,
+    direction: sa.direction,
+    reqid: sa.reqid,
+    encrId: sa.encr.id,
+    encrKeyBits: sa.encr.keyBits,
+    integId: sa.integ?.id ?? null,
+    encap: sa.encap ? { ...sa.encap } : null,
+    selector: { src: sa.selector.src, dst: sa.selector.dst },
+  };
+}
+
+const stamp = (): string => new Date().toISOString().slice(11, 23);
+const logger: Logger = {
+  error: (m) => process.stderr.write(`${stamp()} ERROR ${m}\n`),
+  warn: (m) => process.stderr.write(`${stamp()} WARN ${m}\n`),
+  info: (m) => process.stderr.write(`${stamp()} ${m}\n`),
+  debug: (c, m) => process.stderr.write(`${stamp()} | ${c}: ${m}\n`),
+};
+
+const realClock: Clock = {
+  now: () => performance.now(),
+  setTimer(ms, fire) {
+    const t = setTimeout(fire, ms);
+    return { cancel: () => clearTimeout(t) };
+  },
+};
+
+async function main(): Promise<void> {
+  const listen = arg('listen');
+  const conf = parseIpsecConfText(fs.readFileSync(arg('conf'), 'utf8'), arg('conf'));
+  const secrets = await loadSecrets(arg('secrets'), { logger });
+  const kernel = new RecordingKernel({ firstSpi: 0xc0de0100 });
+  let engine: IkeEngine | undefined;
+  const sockets = new IkeSockets({ listen: [listen], logger, onDatagram: (dg) => engine?.receive(dg) });
+  // A link delay on what we send (tc netem is not available in every test kernel).
+  let sendDelayMs = 0;
+  const transport: Transport = {
+    send(data, local, remote) {
+      if (sendDelayMs <= 0) sockets.send(data, local, remote);
+      else setTimeout(() => sockets.send(data, local, remote), sendDelayMs);
+    },
+  };
+  const deps: EngineDeps = {
+    transport,
+    kernel,
+    clock: realClock,
+    random: (n) => randomBytes(n),
+    secrets: { findPsk: (l, r) => secrets.findPsk(l, r)?.secret ?? null },
+    logger,
+    events: {
+      ikeUp: (sa) => out({ event: 'ikeUp', sa }),
+      ikeDown: (sa, reason) => out({ event: 'ikeDown', sa, reason }),
+      childUp: (child) => out({ event: 'childUp', child }),
+      childDown: (child, reason) => out({ event: 'childDown', child, reason }),
+    },
+    uniqueIds: true,
+    ddosIkeThreshold: 25000,
+    forceBusy: false,
+  };
+  engine = new IkeEngine(deps);
+  const eng = engine;
+  for (const c of conf.conns) {
+    const side = orient(c, new Set([listen]));
+    if (side === undefined || typeof side !== 'string') continue;
+    const conn: ConnectionConfig = { ...c, local: side };
+    eng.addConnection(conn);
+  }
+  const opened = await sockets.start();
+  if (opened.failed.length > 0) throw new Error(`cannot open IKE sockets: ${JSON.stringify(opened.failed)}`);
+  out({ event: 'ready', connections: eng.connectionNames(), listening: sockets.listening() });
+
+  const run = async (c: DriverCommand): Promise<unknown> => {
+    switch (c.cmd) {
+      case 'initiate':
+        return eng.initiate(c.name ?? '');
+      case 'terminate':
+        return eng.terminate(c.name ?? '');
+      case 'rekey':
+        return eng.rekey(c.name ?? '', c.what ?? 'child');
+      case 'status':
+        return { ...eng.status(), kernel: [...kernel.sas.values()].map(kernelSa), calls: kernel.calls.map((x) => x.method), sockets: sockets.counters() };
+      case 'sendDelay':
+        sendDelayMs = c.ms ?? 0;
+        return null;
+      case 'shutdown':
+        await eng.shutdown();
+        await sockets.close();
+        return null;
+      default:
+        throw new Error(`unknown command ${JSON.stringify(c)}`);
+    }
+  };
+  const rl = readline.createInterface({ input: process.stdin });
+  rl.on('line', (line) => {
+    if (line.trim() === '') return;
+    let c: DriverCommand;
+    try {
+      c = JSON.parse(line) as DriverCommand;
+    } catch (e) {
+      out({ id: -1, ok: false, error: `bad command line: ${(e as Error).message}` });
+      return;
+    }
+    run(c).then(
+      (result) => {
+        out({ id: c.id, ok: true, result: result ?? null });
+        if (c.cmd === 'shutdown') process.exit(0);
+      },
+      (e: unknown) => out({ id: c.id, ok: false, error: (e as Error).message ?? String(e) }),
+    );
+  });
+  // The test closing our stdin (or dying) ends us.
+  rl.on('close', () => {
+    void eng.shutdown().finally(() => sockets.close().finally(() => process.exit(0)));
+    setTimeout(() => process.exit(0), 3000).unref();
+  });
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`engine-driver: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(2);
+});
