@@ -26,6 +26,9 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_LOCKED = 10;
 
+/** How long shutdown waits for the delete notifications to leave the IKE sockets. */
+const DELETE_DRAIN_MS = 500;
+
 export class StartError extends Error {
   constructor(message: string, readonly exitCode: number) {
     super(message);
@@ -195,6 +198,20 @@ export class Pluto {
     return this.stopping;
   }
 
+  /**
+   * Deletes every SA, then lets the INFORMATIONAL deletes leave: a UDP send completes asynchronously and
+   * closing the socket right after it drops the datagram, so the peer never heard of the delete. Waits
+   * (at most DELETE_DRAIN_MS) until the sockets report one more send per established IKE SA.
+   */
+  private async shutdownEngine(): Promise<void> {
+    const sends = (): number => (this.sockets ? this.sockets.counters().sent + this.sockets.counters().sendErrors : 0);
+    const before = sends();
+    const deletes = this.engine.status().ikeSas.filter((sa) => sa.establishedAt > 0).length;
+    await this.engine.shutdown();
+    const deadline = Date.now() + DELETE_DRAIN_MS;
+    while (sends() < before + deletes && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  }
+
   private async cleanup(): Promise<void> {
     const step = async (what: string, fn: () => Promise<void> | void): Promise<void> => {
       try {
@@ -204,7 +221,7 @@ export class Pluto {
       }
     };
     await step('control socket', () => this.control?.close());
-    if (this.engine) await step('engine', () => this.engine.shutdown());
+    if (this.engine) await step('engine', () => this.shutdownEngine());
     if (this.kernel) await step('kernel', async () => {
       await this.kernel.flush();
       await this.kernel.close();
