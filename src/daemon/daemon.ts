@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { ConfigLoadError, loadIpsecConf } from '../config';
+import type { ConfigError } from '../config/errors';
 import type { LoadedConfig } from '../config/model';
 import { SecretsDb, loadSecrets } from '../config/secrets';
 import { CTL_NAME, PID_NAME } from '../control/client';
@@ -20,6 +21,7 @@ import type { DaemonLogger } from './logger';
 import { createKernel } from '../kernel/select';
 import type { PlutoOptions } from './options';
 import { handleRequest } from './requests';
+import { orientWithPorts } from './port-orientation';
 
 /** pluto's exit codes (ipsec_pluto(8)). */
 export const EXIT_OK = 0;
@@ -233,12 +235,23 @@ export class Pluto {
   }
 }
 
-/** Loads --config for pluto: the setup section and the conns; a refused file is fatal (exit 1). */
-export async function loadDaemonConfig(file: string): Promise<LoadedConfig> {
+/**
+ * Loads --config for pluto: the setup section and the conns; a refused file is fatal (exit 1). A conn
+ * whose two ends are both this host is oriented by `ikePort` (this pluto's --ike-port), as Libreswan
+ * does for several plutos on one machine; without that, the file was refused ("both left and right are
+ * this host") and two of our daemons could not share 127.0.0.1.
+ */
+export async function loadDaemonConfig(file: string, ikePort = 500): Promise<LoadedConfig> {
+  const refused = (errors: readonly ConfigError[]): StartError =>
+    new StartError(`FATAL: ${file}: configuration refused:\n${errors.map((e) => e.message).join('\n')}`, EXIT_FAILURE);
+  let config: LoadedConfig;
   try {
-    return await loadIpsecConf(file);
+    config = await loadIpsecConf(file, { localAddresses: [] });
   } catch (err) {
-    if (err instanceof ConfigLoadError) throw new StartError(`FATAL: ${file}: configuration refused:\n${err.errors.map((e) => e.message).join('\n')}`, EXIT_FAILURE);
+    if (err instanceof ConfigLoadError) throw refused(err.errors);
     throw err;
   }
+  const errors = orientWithPorts(config, ikePort);
+  if (errors.length > 0) throw refused(errors);
+  return config;
 }
