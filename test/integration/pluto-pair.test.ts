@@ -21,7 +21,9 @@ test('auto --up between two of our plutos: status, trafficstatus and JSON agree 
   const r = pair.ipsec('west', 'auto', '--up', 'west-east');
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /^\d{3} "west-east": initiating IKEv2 connection$/m);
-  assert.match(r.stdout, /^004 "west-east" #2: initiator established Child SA using #1; IPsec tunnel \[10\.1\.0\.0\/24===10\.2\.0\.0\/24\] \{.*AES_GCM_16_256-NONE.*\}$/m);
+  assert.match(r.stdout, /^003 "west-east" #1: initiator established IKE SA; authenticated peer using authby=secret and ID_FQDN '@east'$/m);
+  const child = /^004 "west-east" #2: initiator established Child SA using #1; IPsec tunnel \[10\.1\.0\.0\/24===10\.2\.0\.0\/24\] \{ESP=>0x([0-9a-f]{8}) <0x([0-9a-f]{8}) xfrm=AES_GCM_16_256-NONE DPD=passive\}$/m.exec(r.stdout);
+  assert.ok(child, r.stdout);
 
   for (const side of ['west', 'east'] as const) {
     const st = pair.ipsec(side, 'whack', '--status');
@@ -51,6 +53,8 @@ test('auto --up between two of our plutos: status, trafficstatus and JSON agree 
   const [wc, ec] = [w.engine.childSas[0]!, e.engine.childSas[0]!];
   assert.equal(wc.spiOut, ec.spiIn, "west's outbound SPI is east's inbound SPI");
   assert.equal(wc.spiIn, ec.spiOut, "west's inbound SPI is east's outbound SPI");
+  assert.deepEqual([parseInt(child[1]!, 16), parseInt(child[2]!, 16)], [wc.spiOut, wc.spiIn], 'auto --up printed the SPIs the status shows');
+  assert.notEqual(wc.spiIn, wc.spiOut, 'random SPIs: two kernels do not hand out the same one');
   assert.deepEqual([wc.localTs, wc.remoteTs], [['10.1.0.0/24'], ['10.2.0.0/24']]);
   assert.deepEqual([ec.localTs, ec.remoteTs], [['10.2.0.0/24'], ['10.1.0.0/24']]);
   assert.equal(wc.algorithms, ec.algorithms);
