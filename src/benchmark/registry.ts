@@ -23,6 +23,7 @@ export const TRIALS: readonly TrialEntry[] = [
   { name: 'prf', description: 'PRF+ key derivation', module: path.join(trialsDir, 'prf.js'), exportName: 'prfTrial', scope: 'crypto' },
   { name: 'nhelpers', description: 'X25519 exchanges on the --nhelpers pool', module: path.join(trialsDir, 'helpers.js'), exportName: 'helpersTrial', scope: 'crypto' },
   { name: 'config-parse', description: 'parse a 10,000-conn ipsec.conf', module: path.join(projectDir, 'config-parse.js'), exportName: 'configParseTrial', scope: 'project' },
+  { name: 'ike-setup', description: 'IKE SA setups per second between two of our daemons on loopback (PSK, X25519)', module: path.join(projectDir, 'ike-setup.js'), exportName: 'ikeSetupTrial', scope: 'project' },
   { name: 'tunnel-strongswan', description: 'TCP through a strongSwan <-> strongSwan tunnel (kernel-libipsec), iperf3', module: path.join(projectDir, 'tunnel-strongswan.js'), exportName: 'tunnelStrongswanTrial', scope: 'project' },
   { name: 'tunnel-ours', description: 'TCP throughput (iperf3) through our userspace ESP data path', module: path.join(projectDir, 'tunnel-ours.js'), exportName: 'tunnelOursTrial', scope: 'project' },
 ];

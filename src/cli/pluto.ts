@@ -165,7 +165,8 @@ export function register(program: Command): void {
           process.exitCode = 0;
           return;
         }
-        if (flags.config) config = await loadDaemonConfig(flags.config);
+        // --ike-port does not depend on the setup section; it orients conns with both ends on this host.
+        if (flags.config) config = await loadDaemonConfig(flags.config, resolveOptions(flags, undefined).ikePort);
         options = resolveOptions(flags, config?.setup);
       } catch (err) {
         process.stderr.write(`pluto: ${err instanceof Error ? err.message : String(err)}\n`);

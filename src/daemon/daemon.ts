@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { ConfigLoadError, loadIpsecConf } from '../config';
+import type { ConfigError } from '../config/errors';
 import type { LoadedConfig } from '../config/model';
 import { SecretsDb, loadSecrets } from '../config/secrets';
 import { CTL_NAME, PID_NAME } from '../control/client';
@@ -20,11 +21,15 @@ import type { DaemonLogger } from './logger';
 import { createKernel } from '../kernel/select';
 import type { PlutoOptions } from './options';
 import { handleRequest } from './requests';
+import { orientWithPorts } from './port-orientation';
 
 /** pluto's exit codes (ipsec_pluto(8)). */
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_LOCKED = 10;
+
+/** How long shutdown waits for the delete notifications to leave the IKE sockets. */
+const DELETE_DRAIN_MS = 500;
 
 export class StartError extends Error {
   constructor(message: string, readonly exitCode: number) {
@@ -195,6 +200,20 @@ export class Pluto {
     return this.stopping;
   }
 
+  /**
+   * Deletes every SA, then lets the INFORMATIONAL deletes leave: a UDP send completes asynchronously and
+   * closing the socket right after it drops the datagram, so the peer never heard of the delete. Waits
+   * (at most DELETE_DRAIN_MS) until the sockets report one more send per established IKE SA.
+   */
+  private async shutdownEngine(): Promise<void> {
+    const sends = (): number => (this.sockets ? this.sockets.counters().sent + this.sockets.counters().sendErrors : 0);
+    const before = sends();
+    const deletes = this.engine.status().ikeSas.filter((sa) => sa.establishedAt > 0).length;
+    await this.engine.shutdown();
+    const deadline = Date.now() + DELETE_DRAIN_MS;
+    while (sends() < before + deletes && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  }
+
   private async cleanup(): Promise<void> {
     const step = async (what: string, fn: () => Promise<void> | void): Promise<void> => {
       try {
@@ -204,7 +223,7 @@ export class Pluto {
       }
     };
     await step('control socket', () => this.control?.close());
-    if (this.engine) await step('engine', () => this.engine.shutdown());
+    if (this.engine) await step('engine', () => this.shutdownEngine());
     if (this.kernel) await step('kernel', async () => {
       await this.kernel.flush();
       await this.kernel.close();
@@ -216,12 +235,23 @@ export class Pluto {
   }
 }
 
-/** Loads --config for pluto: the setup section and the conns; a refused file is fatal (exit 1). */
-export async function loadDaemonConfig(file: string): Promise<LoadedConfig> {
+/**
+ * Loads --config for pluto: the setup section and the conns; a refused file is fatal (exit 1). A conn
+ * whose two ends are both this host is oriented by `ikePort` (this pluto's --ike-port), as Libreswan
+ * does for several plutos on one machine; without that, the file was refused ("both left and right are
+ * this host") and two of our daemons could not share 127.0.0.1.
+ */
+export async function loadDaemonConfig(file: string, ikePort = 500): Promise<LoadedConfig> {
+  const refused = (errors: readonly ConfigError[]): StartError =>
+    new StartError(`FATAL: ${file}: configuration refused:\n${errors.map((e) => e.message).join('\n')}`, EXIT_FAILURE);
+  let config: LoadedConfig;
   try {
-    return await loadIpsecConf(file);
+    config = await loadIpsecConf(file, { localAddresses: [] });
   } catch (err) {
-    if (err instanceof ConfigLoadError) throw new StartError(`FATAL: ${file}: configuration refused:\n${err.errors.map((e) => e.message).join('\n')}`, EXIT_FAILURE);
+    if (err instanceof ConfigLoadError) throw refused(err.errors);
     throw err;
   }
+  const errors = orientWithPorts(config, ikePort);
+  if (errors.length > 0) throw refused(errors);
+  return config;
 }

@@ -18,6 +18,18 @@ function listeningPorts(pluto: Pluto): { address: string; port: number }[] {
   ]);
 }
 
+/** Libreswan's name of an ID's type, as its "authenticated peer ... ID_FQDN '@east'" line prints it. */
+export function idTypeName(id: string): string {
+  if (id.startsWith('@')) return 'ID_FQDN';
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(id)) return 'ID_IPV4_ADDR';
+  if (id.includes(':') && /^[0-9a-f:.]+$/i.test(id)) return 'ID_IPV6_ADDR';
+  if (id.includes('=')) return 'ID_DER_ASN1_DN';
+  if (id.includes('@')) return 'ID_USER_FQDN';
+  return 'ID_FQDN';
+}
+
+const spiHex = (spi: number): string => (spi >>> 0).toString(16).padStart(8, '0');
+
 export function statusData(pluto: Pluto): StatusData {
   return {
     pid: process.pid,
@@ -107,7 +119,11 @@ export async function handleRequest(pluto: Pluto, req: Request, reply: Reply): P
       });
       try {
         const r = await pending.finally(unsubscribe);
-        reply.log(RC.SUCCESS, `"${name}" #${r.child.serial}: initiator established Child SA using #${r.ike.serial}; IPsec ${r.child.mode} [${r.child.localTs.join(',')}===${r.child.remoteTs.join(',')}] {${r.child.algorithms}}`);
+        const conn = pluto.conns.get(name);
+        reply.log(RC.LOG_SERIOUS, `"${name}" #${r.ike.serial}: initiator established IKE SA; authenticated peer using authby=${conn?.authby.join(',') || 'secret'} and ${idTypeName(r.ike.remoteId)} '${r.ike.remoteId}'`);
+        const esp = `${r.child.encapsulated ? 'ESPinUDP' : 'ESP'}=>0x${spiHex(r.child.spiOut)} <0x${spiHex(r.child.spiIn)}`;
+        const dpd = (conn?.dpddelay ?? 0) > 0 ? 'active' : 'passive';
+        reply.log(RC.SUCCESS, `"${name}" #${r.child.serial}: initiator established Child SA using #${r.ike.serial}; IPsec ${r.child.mode} [${r.child.localTs.join(',')}===${r.child.remoteTs.join(',')}] {${esp} xfrm=${r.child.algorithms} DPD=${dpd}}`);
         return reply.done(0);
       } catch (err) {
         reply.log(RC.NORETRANSMISSION, `"${name}": initiate failed: ${message(err)}`);
