@@ -113,3 +113,28 @@ test('a missing TUN device is a clear error with a non-zero exit, logged by the 
   assert.equal(errors.length, before + 1);
   assert.equal(ns.ip('-4', 'route', 'show', '10.0.2.0/24').trim(), '');
 }));
+
+test('xfrm stack (Libreswan _updown.xfrm logic): route-client adds the route with src, unroute-client removes it', { skip }, async () => {
+  const ns = new Netns('updown');
+  try {
+    ns.ip('link', 'add', 'd0', 'type', 'veth', 'peer', 'name', 'd1');
+    ns.ip('link', 'set', 'd1', 'up');
+    ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'd0');
+    ns.ip('link', 'set', 'd0', 'up');
+    const req = { conn: conn(N2N, 'n2n'), stack: 'xfrm' as const, interfaceName: 'd0' };
+    const opts = { logger, command: `ip netns exec ${ns.name} ipsec _updown`, timeoutMs: 20_000 };
+    const route = await runUpdown({ ...req, operation: 'route' }, opts);
+    assert.equal(route.ok, true, route.stderr);
+    assert.equal(route.verb, 'route-client');
+    assert.match(ns.ip('-4', 'route', 'show', '10.0.2.0/24'), /^10\.0\.2\.0\/24 dev d0 .*src 10\.0\.1\.1\b/);
+    assert.match(ns.ip('-4', '-o', 'addr', 'show', 'dev', 'd0'), / 10\.0\.1\.1\/32 /);
+    const again = await runUpdown({ ...req, operation: 'route' }, opts);
+    assert.equal(again.ok, true, again.stderr);
+    const unroute = await runUpdown({ ...req, operation: 'unroute' }, opts);
+    assert.equal(unroute.ok, true, unroute.stderr);
+    assert.equal(ns.ip('-4', 'route', 'show', '10.0.2.0/24').trim(), '');
+    assert.doesNotMatch(ns.ip('-4', '-o', 'addr', 'show', 'dev', 'd0'), /10\.0\.1\.1/);
+  } finally {
+    ns.remove();
+  }
+});
