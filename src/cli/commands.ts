@@ -8,6 +8,7 @@ import * as benchmark from './benchmark';
 import * as pluto from './pluto';
 import * as readwriteconf from './readwriteconf';
 import * as setup from './setup';
+import * as updown from './updown';
 import * as whack from './whack';
 
 export function registerCommands(program: Command): void {
@@ -18,5 +19,6 @@ export function registerCommands(program: Command): void {
   pluto.register(program);
   readwriteconf.register(program);
   setup.register(program);
+  updown.register(program);
   whack.register(program);
 }
