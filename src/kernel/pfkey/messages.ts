@@ -70,7 +70,8 @@ export function encodeSa(sa: KernelSa, ctx: RequestContext, update: boolean): En
     {
       kind: 'sa',
       spi: sa.spi,
-      replay: Math.min(sa.replayWindow, 255),
+      // RFC 2367 counts the window in packets (Linux does); KAME's BSDs in octets of bitmap (setkey -r).
+      replay: Math.min(platform === 'linux' ? sa.replayWindow : Math.ceil(sa.replayWindow / 8), 255),
       state: SASTATE.MATURE,
       auth: sa.integ ? pfkeyAuth(sa.integ.id) : 0,
       encrypt: pfkeyEncr(sa.encr.id, platform),

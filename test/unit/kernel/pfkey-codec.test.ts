@@ -79,6 +79,12 @@ test('SADB_ADD with HMAC-SHA2-256 and AES-CBC: both KEY extensions, auth 5, encr
   assert.deepEqual(m.patches.map(([o, s]) => [o, s.length]), [[16 + 16 + 16 + 32 + 32 + 24 + 24 + 8, 32], [16 + 16 + 16 + 32 + 32 + 24 + 24 + 48, 16]]);
 });
 
+test('the replay window: packets on Linux (RFC 2367), octets of bitmap on the BSDs (KAME setkey -r)', () => {
+  assert.equal(encodeSa(gcmSa(), ctx(1), false).bytes[16 + 8], 64);
+  assert.equal(encodeSa(gcmSa(), { seq: 1, pid: 1, platform: 'freebsd' }, false).bytes[16 + 8], 8);
+  assert.equal(encodeSa({ ...gcmSa(), replayWindow: 4096 }, ctx(1), false).bytes[16 + 8], 255);
+});
+
 test('SADB_X_SPDADD by hand: tunnel policy with an ipsecrequest holding both end points', () => {
   const m = encodePolicy({
     selector: { src: '10.1.0.0/24', dst: '10.2.0.0/24', proto: 0, srcPort: 0, dstPort: 0 },
