@@ -438,7 +438,10 @@ function readExt(b: Buffer, o: number, len: number, type: number, style: Sockadd
   }
 }
 
-/** Decodes one message; throws PfkeyCodecError on any length or layout that does not add up. */
+/**
+ * Decodes one message; throws PfkeyCodecError on any length or layout that does not add up. KEY extensions
+ * are moved into SecretBytes: their bytes in `input` are zeroed.
+ */
 export function decodeMessage(input: Uint8Array, style: SockaddrStyle = SOCKADDR_LINUX): PfkeyMessage {
   const b = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   if (b.length < SIZE.msg) throw new PfkeyCodecError(`a PF_KEY message of ${b.length} bytes is shorter than its 16-byte header`);
