@@ -15,6 +15,7 @@
         "native/esp_hmac.cc",
         "native/esp_transform.cc",
         "native/netlink.cc",
+        "native/pfkey.cc",
         "native/replay.cc",
         "native/xcbc.cc",
         "native/datapath.cc",

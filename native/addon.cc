@@ -10,6 +10,7 @@
 #include "esp.h"
 #include "helpers.h"
 #include "netlink.h"
+#include "pfkey.h"
 #include "prf.h"
 #include "replay.h"
 #include "secret.h"
@@ -19,7 +20,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("opensslVersion", Napi::String::New(env, OpenSSL_version(OPENSSL_VERSION)));
   exports.Set("opensslHeaders", Napi::String::New(env, OPENSSL_VERSION_TEXT));
   using InitFn = void (*)(Napi::Env, Napi::Object);
-  const InitFn inits[] = {InitSecret, InitHelpers, InitDh, InitPrf, InitAead, InitEsp, InitReplay, InitNetlink, InitDatapath};
+  const InitFn inits[] = {InitSecret, InitHelpers, InitDh, InitPrf, InitAead, InitEsp, InitReplay, InitNetlink, InitPfkey, InitDatapath};
   for (InitFn init : inits) {
     init(env, exports);
     if (env.IsExceptionPending()) return exports;
