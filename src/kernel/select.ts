@@ -4,6 +4,7 @@
 import * as crypto from 'node:crypto';
 
 import type { Kernel } from './kernel';
+import { PfkeyKernel } from './pfkey';
 import { RecordingKernel } from './recording';
 
 /**
@@ -15,7 +16,11 @@ function randomFirstSpi(): number {
   return 0x100 + (crypto.randomBytes(4).readUInt32BE(0) % (0xffffffff - 0x100 - 0x100000));
 }
 
+/**
+ * --use-bsdkame asks for PF_KEY: on a kernel without AF_KEY (Linux here) PfkeyKernel throws a KernelError
+ * that says so, and pluto refuses to start rather than pretend.
+ */
 export function createKernel(protostack: 'xfrm' | 'bsd'): Kernel {
-  void protostack;
+  if (protostack === 'bsd') return new PfkeyKernel();
   return new RecordingKernel({ firstSpi: randomFirstSpi() });
 }

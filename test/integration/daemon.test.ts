@@ -171,3 +171,11 @@ test('pluto refuses a bad configuration file, and bad options, with exit 1', (t)
   assert.equal(o.status, 1);
   assert.match(o.stderr, /--nhelpers: "lots" is not a number/);
 });
+
+test('--use-bsdkame on a kernel without AF_KEY: pluto says so and exits 1, leaving no lockfile', (t) => {
+  const s = sandbox(t);
+  const r = runIpsec(['pluto', '--nofork', '--use-bsdkame', '--rundir', s.rundir, '--config', s.config, '--stderrlog', ...LOOPBACK_ARGS]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /PF_KEY \(AF_KEY\) is not available in this kernel \(EAFNOSUPPORT\): use --use-xfrm or the userspace data path/);
+  assert.equal(fs.existsSync(path.join(s.rundir, 'pluto.pid')), false);
+});
