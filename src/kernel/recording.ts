@@ -134,6 +134,11 @@ export class RecordingKernel implements Kernel {
     this.closed = true;
   }
 
+  /** The installed SAs of one direction, in installation order. */
+  sasFor(direction: 'in' | 'out'): KernelSa[] {
+    return [...this.sas.values()].filter((sa) => sa.direction === direction);
+  }
+
   /** The recorded method names in order (handy for asserting a sequence). */
   methods(): string[] {
     return this.calls.map((c) => c.method);

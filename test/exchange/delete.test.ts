@@ -30,7 +30,7 @@ for (const side of ['a', 'b'] as const) {
       assert.equal(p.kernel.policies.size, 0);
       assert.deepEqual(p.engine.status(), { ikeSas: [], childSas: [] });
       assert.deepEqual(p.events.map((e) => e.type), ['ikeUp', 'childUp', 'childDown', 'ikeDown']);
-      assert.deepEqual(p.kernel.calls.filter((c) => c.op === 'delPolicy').map((c) => c.op === 'delPolicy' && c.direction).sort(), ['fwd', 'in', 'out']);
+      assert.deepEqual(p.kernel.calls.filter((c) => c.method === 'delPolicy').map((c) => c.method === 'delPolicy' && c.direction).sort(), ['fwd', 'in', 'out']);
     }
     assert.equal(pair.clock.armed, 0);
   });
@@ -84,9 +84,9 @@ test('NAT between the peers: detected from NAT_DETECTION hashes, both ends encap
   while (pair.queue.length > 0 || (await pair.settle(), pair.queue.length > 0)) await pair.deliver(nat);
   const r = await p;
   assert.equal(r.child.encapsulated, true);
-  const [aOut] = pair.a.kernel.sa('out');
+  const [aOut] = pair.a.kernel.sasFor('out');
   assert.deepEqual(aOut!.encap, { srcPort: 4500, dstPort: 4500 });
-  const [bOut] = pair.b.kernel.sa('out');
+  const [bOut] = pair.b.kernel.sasFor('out');
   assert.deepEqual(bOut!.encap, { srcPort: 4500, dstPort: 14500 });
   assert.equal(bOut!.dst, '198.51.100.9');
 });

@@ -20,7 +20,7 @@ test('wrong PSK: AUTHENTICATION_FAILED on both sides, nothing installed', async 
   for (const peer of [pair.a, pair.b]) {
     assert.equal(peer.kernel.sas.size, 0);
     assert.equal(peer.kernel.policies.size, 0);
-    assert.equal(peer.kernel.calls.filter((c) => c.op === 'addSa').length, 0);
+    assert.equal(peer.kernel.calls.filter((c) => c.method === 'addSa').length, 0);
     assert.deepEqual(peer.engine.status(), { ikeSas: [], childSas: [] });
     assert.deepEqual(peer.events, []);
   }

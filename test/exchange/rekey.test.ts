@@ -15,8 +15,8 @@ async function upPair(extra: string): Promise<IkePair> {
 }
 
 function assertMatching(a: Peer, b: Peer): void {
-  for (const out of a.kernel.sa('out')) {
-    const inn = b.kernel.sa('in').find((x) => x.spi === out.spi);
+  for (const out of a.kernel.sasFor('out')) {
+    const inn = b.kernel.sasFor('in').find((x) => x.spi === out.spi);
     assert.ok(inn !== undefined, `B has the in SA for ${out.spi.toString(16)}`);
     assert.ok(out.encr.keymat.equals(inn.encr.keymat));
   }
@@ -107,8 +107,8 @@ test('a soft kernel expiry rekeys the Child SA; a hard one deletes it', async ()
 
 test('mark-in= and mark-out= reach the SAs and policies', async () => {
   const pair = await upPair('esp=aes_gcm256\nmark-in=5/0xff\nmark-out=7/0xff');
-  const [out] = pair.a.kernel.sa('out');
-  const [inn] = pair.a.kernel.sa('in');
+  const [out] = pair.a.kernel.sasFor('out');
+  const [inn] = pair.a.kernel.sasFor('in');
   assert.deepEqual(out!.mark, { value: 7, mask: 0xff });
   assert.deepEqual(inn!.mark, { value: 5, mask: 0xff });
   const pols = [...pair.a.kernel.policies.values()];

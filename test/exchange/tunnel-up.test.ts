@@ -8,10 +8,10 @@ import { ADDRESS_A, ADDRESS_B, conf, IkePair, type Peer } from '../helpers/ike-p
 
 /** The SAs each end installed match: A's out SA is B's in SA (same SPI, same keys), and back. */
 function assertChildKeysMatch(a: Peer, b: Peer): void {
-  const [aOut] = a.kernel.sa('out');
-  const [aIn] = a.kernel.sa('in');
-  const [bOut] = b.kernel.sa('out');
-  const [bIn] = b.kernel.sa('in');
+  const [aOut] = a.kernel.sasFor('out');
+  const [aIn] = a.kernel.sasFor('in');
+  const [bOut] = b.kernel.sasFor('out');
+  const [bIn] = b.kernel.sasFor('in');
   assert.ok(aOut && aIn && bOut && bIn, 'each end has an in and an out SA');
   assert.equal(a.kernel.sas.size, 2);
   assert.equal(b.kernel.sas.size, 2);
@@ -55,7 +55,7 @@ for (const c of CASES) {
     assert.equal(result.child.algorithms, c.esp);
     assert.equal(result.ike.state, 'ESTABLISHED_IKE_SA');
     assertChildKeysMatch(pair.a, pair.b);
-    const [aOut] = pair.a.kernel.sa('out');
+    const [aOut] = pair.a.kernel.sasFor('out');
     assert.equal(aOut!.integ !== undefined, c.integ);
     // Both ends agree on what is up.
     const sa = pair.a.engine.status();

@@ -30,8 +30,8 @@ test('uniqueids: the responder deletes the older IKE SA of the same peer; the ne
   }
   assert.equal(pair.a.engine.status().ikeSas[0]!.serial, r2.ike.serial);
   assert.notEqual(r1.child.spiOut, r2.child.spiOut);
-  assert.ok(pair.a.kernel.calls.some((c) => c.op === 'updatePolicy'));
-  const out = [...pair.a.kernel.sa('out')];
+  assert.ok(pair.a.kernel.calls.some((c) => c.method === 'updatePolicy'));
+  const out = [...pair.a.kernel.sasFor('out')];
   assert.equal(out[0]!.spi, r2.child.spiOut);
 });
 

@@ -40,7 +40,7 @@ test('retransmissions double the interval; a lost IKE_AUTH response is recovered
   const again = await pair.deliver(); // B sees a duplicate: answers from its cache
   assert.equal(parseMessage(again.data).header.exchangeType, ExchangeType.IKE_AUTH);
   assert.deepEqual(pair.queue[0]!.data, lostResponse.data, 'the cached response, octet for octet');
-  assert.equal(pair.b.kernel.calls.filter((c) => c.op === 'addSa').length, 2, 'no second Child SA on the duplicate');
+  assert.equal(pair.b.kernel.calls.filter((c) => c.method === 'addSa').length, 2, 'no second Child SA on the duplicate');
   await pair.run();
   const r = await p;
   assert.equal(r.child.spiOut, pair.b.engine.status().childSas[0]!.spiIn);

@@ -11,7 +11,7 @@ import { silentLogger, type Logger } from '../../src/log';
 import { secretCopy } from '../../src/native/secret';
 import { randomBytes } from 'node:crypto';
 import { FakeClock } from './fake-clock';
-import { RecordingKernel } from './recording-kernel';
+import { RecordingKernel } from '../../src/kernel/recording';
 
 export const ADDRESS_A = '192.0.2.1';
 export const ADDRESS_B = '192.0.2.2';
@@ -70,7 +70,7 @@ export class IkePair {
   }
 
   private peer(name: 'a' | 'b', address: string, conn: ConnectionConfig, psk: string, forceBusy: boolean, opts: PairOptions): Peer {
-    const kernel = new RecordingKernel(name === 'a' ? 0xa0000100 : 0xb0000100);
+    const kernel = new RecordingKernel({ firstSpi: name === 'a' ? 0xa0000100 : 0xb0000100 });
     const events: { type: string; detail: string }[] = [];
     const ev: EngineEvents = {
       ikeUp: (s) => events.push({ type: 'ikeUp', detail: `#${s.serial}` }),
