@@ -5,10 +5,10 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { createInterface } from 'node:readline';
 
 import type { DatapathCounters, DatapathSaCounters } from '../../src/native/datapath';
 import type { PeerConfig } from './datapath-peer';
+import { JsonLinePeer } from '../helpers/json-line-peer';
 
 export function ip(...args: string[]): void {
   const r = spawnSync('ip', args, { encoding: 'utf8' });
@@ -34,42 +34,9 @@ export interface PeerEvent {
 }
 
 /** One datapath-peer.js process inside a namespace. */
-export class DatapathPeer {
-  readonly events: PeerEvent[] = [];
-  readonly ready: Promise<void>;
-  private nextId = 1;
-  private readonly waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
-
-  constructor(readonly child: ChildProcessWithoutNullStreams) {
-    let markReady: () => void = () => undefined;
-    let fail: (e: Error) => void = () => undefined;
-    this.ready = new Promise((resolve, reject) => {
-      markReady = resolve;
-      fail = reject;
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('exit', (code) => fail(new Error(`datapath peer exited (${code}): ${stderr.trim()}`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const m = JSON.parse(line) as { id?: number; result?: unknown; error?: string; event?: string };
-      if (m.event === 'ready') markReady();
-      else if (m.event) this.events.push(m as PeerEvent);
-      else if (m.id !== undefined) {
-        const w = this.waiting.get(m.id);
-        this.waiting.delete(m.id);
-        if (m.error !== undefined) w?.reject(new Error(m.error));
-        else w?.resolve(m.result);
-      }
-    });
-    child.stdin.on('error', () => undefined);
-  }
-
-  async request<T>(op: string, fields: object = {}): Promise<T> {
-    await this.ready;
-    const id = this.nextId++;
-    const p = new Promise<T>((resolve, reject) => this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject }));
-    this.child.stdin.write(`${JSON.stringify({ id, op, ...fields })}\n`);
-    return p;
+export class DatapathPeer extends JsonLinePeer<PeerEvent> {
+  constructor(child: ChildProcessWithoutNullStreams) {
+    super(child, { name: 'datapath peer', stderr: 'collect' });
   }
 
   counters(): Promise<PeerCounters> {

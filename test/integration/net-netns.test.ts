@@ -7,10 +7,10 @@ import * as assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { createInterface } from 'node:readline';
 
 import type { Endpoint } from '../../src/ikev2/engine-api';
 import type { IkeSocketCounters, ListeningAddress, RescanResult } from '../../src/net/ike-sockets';
+import { JsonLinePeer } from '../helpers/json-line-peer';
 
 function ip(...args: string[]): void {
   const r = spawnSync('ip', args, { encoding: 'utf8' });
@@ -31,36 +31,9 @@ interface IkeEvent {
 }
 
 /** One net-peer.js process inside a namespace. */
-class Peer {
-  readonly events: IkeEvent[] = [];
-  private nextId = 1;
-  private readonly waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
-  private readonly ready: Promise<void>;
-
-  constructor(readonly child: ChildProcessWithoutNullStreams) {
-    let markReady: () => void = () => undefined;
-    this.ready = new Promise((resolve) => (markReady = resolve));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const m = JSON.parse(line) as { id?: number; result?: unknown; error?: string; event?: string };
-      if (m.event === 'ready') markReady();
-      else if (m.event) this.events.push(m as IkeEvent);
-      else if (m.id !== undefined) {
-        const w = this.waiting.get(m.id);
-        this.waiting.delete(m.id);
-        if (m.error !== undefined) w?.reject(new Error(m.error));
-        else w?.resolve(m.result);
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
-    child.stdin.on('error', () => undefined); // EPIPE after the peer exited on 'close'
-  }
-
-  async request<T>(op: string, fields: object = {}): Promise<T> {
-    await this.ready;
-    const id = this.nextId++;
-    const p = new Promise<T>((resolve, reject) => this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject }));
-    this.child.stdin.write(`${JSON.stringify({ id, op, ...fields })}\n`);
-    return p;
+class Peer extends JsonLinePeer<IkeEvent> {
+  constructor(child: ChildProcessWithoutNullStreams) {
+    super(child, { name: 'net peer', stderr: 'pass' });
   }
 
   async waitEvents(n: number, ms = 3000): Promise<IkeEvent[]> {
