@@ -6,9 +6,9 @@
 // One queue per worker: an IFF_MULTI_QUEUE TUN fd (the kernel keeps a flow on one queue) and an SO_REUSEPORT
 // socket (the kernel keeps a peer's datagrams on one socket), each with an outbound and an inbound thread.
 // An SA may be reached from several queues: its `lock` serialises its EspSa (sequence numbers, replay window,
-// cipher contexts). Outbound, a worker holds it from sealing a batch until the batch is sent, so datagrams leave
-// in sequence-number order and the peer's replay window never sees another queue's batch overtake. Tables are
-// snapshots swapped by the control plane (datapath_tables.h).
+// cipher contexts). Outbound, a worker seals a batch holding it and takes a send ticket, so batches leave in
+// sequence-number order and the peer's replay window never sees another queue's batch overtake (see
+// datapath_outbound.cc). Tables are snapshots swapped by the control plane (datapath_tables.h).
 #pragma once
 
 #include <netinet/in.h>

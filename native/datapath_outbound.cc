@@ -3,8 +3,11 @@
 // to a policy and an SA, and segmented (TSO super-packets) or copied into the arena where their ESP packets will
 // be (transport mode: without their IP header). Then the batch's SAs are locked (in address order, so workers
 // cannot deadlock), every packet is sealed in place with its SA's next sequence number, consecutive datagrams of
-// one SA and size become UDP GSO sends, and the batch is sent before the locks are released: sequence numbers
-// leave in order even when several queues feed one SA, and the peer's replay window sees no batch overtake.
+// one SA and size become UDP GSO sends, and the batch takes a send ticket of each of its SAs before the locks are
+// released. It is sent when every one of its SAs is at its ticket (the batches sealed before it are sent), so
+// sequence numbers leave in order even when several queues feed one SA and the peer's replay window sees no
+// batch overtake, while the next batch is sealed during this one's send. Tickets are taken holding all of a
+// batch's locks, so their order is the same on every SA: no two batches wait for each other.
 #include "datapath_core.h"
 
 #include <netinet/udp.h>
@@ -18,6 +21,7 @@
 #include <ctime>
 #include <functional>
 #include <memory>
+#include <thread>
 
 #include "datapath_packet.h"
 
@@ -49,6 +53,7 @@ void Datapath::OutboundLoop(size_t queue) {
   std::vector<Pending> pending;
   pending.reserve(kMaxPending);
   std::vector<DpSa*> held;
+  std::vector<uint64_t> tickets;
   std::vector<mmsghdr> msgs(kMaxPending);
   std::vector<iovec> iovs(kMaxPending);
   constexpr size_t kCmsgSpace = CMSG_SPACE(sizeof(uint16_t));
@@ -150,8 +155,18 @@ void Datapath::OutboundLoop(size_t queue) {
       if (outLength < runSeg) runClosed = true;  // a shorter datagram ends a GSO run
     }
     closeRun();
+    tickets.clear();
+    for (DpSa* sa : held) {
+      tickets.push_back(sa->sendTicket++);
+      sa->lock.unlock();
+    }
+    for (size_t i = 0; i < held.size(); i++) {
+      for (int spins = 0; held[i]->sendTurn.load(std::memory_order_acquire) != tickets[i]; spins++) {
+        if (spins > 64) std::this_thread::yield();
+      }
+    }
     sendAll(nMsgs);
-    for (DpSa* sa : held) sa->lock.unlock();
+    for (DpSa* sa : held) sa->sendTurn.fetch_add(1, std::memory_order_release);
     pending.clear();
     cursor = 0;
   };

@@ -73,6 +73,10 @@ struct DpSa {
   uint32_t spi = 0;
   bool outbound = false;
   bool transport = false;  // transport mode: ESP carries the IP payload, the IP header is rebuilt on input
+  // Outbound: batches are sent in the order they were sealed (datapath_outbound.cc). The next ticket (under
+  // `lock`) and the ticket whose batch may be sent now.
+  uint64_t sendTicket = 0;
+  std::atomic<uint64_t> sendTurn{0};
   uint32_t reqid = 0;
   sockaddr_storage remote{};  // outbound: where the UDP datagrams go
   socklen_t remoteLength = 0;
