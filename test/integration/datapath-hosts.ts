@@ -102,7 +102,7 @@ export interface TunnelOptions {
   replayWindow?: number;
   /** IPv6 outer addresses (fd00:99::1 and ::2): both inner families then travel over IPv6. */
   outer6?: boolean;
-  /** Transport-mode SAs between the IPv4 outer addresses; 'nat': west's datagrams leave as WEST_NATTED. */
+  /** Transport-mode SAs between the outer addresses; 'nat' (IPv4 only): west's datagrams leave as WEST_NATTED. */
   transport?: 'direct' | 'nat';
 }
 
@@ -160,7 +160,7 @@ export async function withTunnel<T>(options: TunnelOptions, run: (t: Tunnel) => 
     const tKeyEW = randomBytes(20).toString('hex');
     const tSpiWE = 0x50000 + randomBytes(2).readUInt16BE(0);
     const tSpiEW = 0x60000 + randomBytes(2).readUInt16BE(0);
-    const host = (a: string): string => `${a}/32`;
+    const host = (a: string): string => `${a}/${a.includes(':') ? 128 : 32}`;
     const westTransport = options.transport && {
       out: { src: host(westOuter), dst: host(eastOuter) }, in: { src: host(eastOuter), dst: host(westSeen) },
       remoteAddress: eastOuter, outSpi: tSpiWE, inSpi: tSpiEW, outKey: tKeyWE, inKey: tKeyEW,
@@ -197,9 +197,10 @@ export async function withTunnel<T>(options: TunnelOptions, run: (t: Tunnel) => 
     if (options.transport) {
       // The peer's host address into the TUN (table 100), except the data path's own ESP-in-UDP (sport 4500).
       for (const [ns, tun, me, peer] of [[westNs, 'tunw', westOuter, eastOuter], [eastNs, 'tune', eastOuter, westSeen]] as const) {
-        ip('-n', ns, 'rule', 'add', 'ipproto', 'udp', 'sport', '4500', 'lookup', 'main', 'pref', '100');
-        ip('-n', ns, 'route', 'add', `${peer}/32`, 'dev', tun, 'src', me, 'table', '100');
-        ip('-n', ns, 'rule', 'add', 'to', `${peer}/32`, 'lookup', '100', 'pref', '200');
+        const family = peer.includes(':') ? '-6' : '-4';
+        ip('-n', ns, family, 'rule', 'add', 'ipproto', 'udp', 'sport', '4500', 'lookup', 'main', 'pref', '100');
+        ip('-n', ns, family, 'route', 'add', host(peer), 'dev', tun, 'src', me, 'table', '100');
+        ip('-n', ns, family, 'rule', 'add', 'to', host(peer), 'lookup', '100', 'pref', '200');
       }
     }
     return await run({ west, east, westNs, eastNs, westToEast: { spi: spiWE, key: keyWE }, westOuter, eastOuter });

@@ -28,22 +28,24 @@ test('datapath: 3 TUN queues each side, 4 parallel TCP flows, SHA-256 checked, n
   });
 });
 
-test('datapath: transport mode between the outer addresses: ping and TCP (TSO west, east kernel checks checksums)', { skip, timeout: 120_000 }, async () => {
-  await withTunnel({ offload: true, eastOffload: false, transport: 'direct' }, async ({ west, east, westNs, eastNs, westOuter, eastOuter }) => {
-    const p = await ping(westNs, eastOuter, westOuter, 3);
-    assert.equal(p.code, 0, p.stdout + p.stderr);
-    const t = await transfer(westNs, eastNs, 20 * 1024 * 1024, eastOuter, westOuter);
-    assert.equal(t.received, t.sent, 'same SHA-256 and length at the far end');
-    assert.equal(t.from, westOuter);
-    const w = await west.counters();
-    const e = await east.counters();
-    assert.ok(w.transportOut!.packets > 10_000 && e.transportIn!.packets === w.transportOut!.packets, `transport SAs carried it: ${JSON.stringify([w.transportOut, e.transportIn])}`);
-    assert.ok(e.transportOut!.packets >= 3 && w.transportIn!.packets === e.transportOut!.packets, 'the answers came back through ESP too');
-    assert.equal(w.out.packets + e.in.packets, 0, 'the tunnel-mode SAs carried none of it');
-    assert.equal(tcpCounter(eastNs, 'InCsumErrors'), 0, "east's kernel found every TCP checksum right");
-    assert.equal(e.global.selector + e.global.malformed + w.global.unsupported, 0, JSON.stringify(e.global));
+for (const outer6 of [false, true]) {
+  test(`datapath: transport mode between the IPv${outer6 ? 6 : 4} outer addresses: ping and TCP (TSO west, east kernel checks checksums)`, { skip, timeout: 120_000 }, async () => {
+    await withTunnel({ offload: true, eastOffload: false, transport: 'direct', outer6 }, async ({ west, east, westNs, eastNs, westOuter, eastOuter }) => {
+      const p = await ping(westNs, eastOuter, westOuter, 3);
+      assert.equal(p.code, 0, p.stdout + p.stderr);
+      const t = await transfer(westNs, eastNs, 20 * 1024 * 1024, eastOuter, westOuter);
+      assert.equal(t.received, t.sent, 'same SHA-256 and length at the far end');
+      assert.equal(t.from, westOuter);
+      const w = await west.counters();
+      const e = await east.counters();
+      assert.ok(w.transportOut!.packets > 10_000 && e.transportIn!.packets === w.transportOut!.packets, `transport SAs carried it: ${JSON.stringify([w.transportOut, e.transportIn])}`);
+      assert.ok(e.transportOut!.packets >= 3 && w.transportIn!.packets === e.transportOut!.packets, 'the answers came back through ESP too');
+      assert.equal(w.out.packets + e.in.packets, 0, 'the tunnel-mode SAs carried none of it');
+      assert.equal(tcpCounter(eastNs, 'InCsumErrors'), 0, "east's kernel found every TCP checksum right");
+      assert.equal(e.global.selector + e.global.malformed + w.global.unsupported, 0, JSON.stringify(e.global));
+    });
   });
-});
+}
 
 test('datapath: transport mode through a source NAT: checksums fixed up both ways (RFC 3948 §3.1.2), checked by both kernels', { skip, timeout: 120_000 }, async (t) => {
   const why = ensurePackages(NAT_PACKAGES);
