@@ -146,10 +146,13 @@ for (const { label, suite, initiator, weFake } of NATT) {
     await w.run(t, suite, async () => {
       await bringUp(w, initiator);
       const { theirs, ours } = await assertAgreement(w, initiator === 'pluto');
-      assert.equal(ours.ike.natLocal, weFake, 'we act as if behind a NAT exactly when encapsulation=yes');
-      assert.equal(theirs.natRemote, weFake, 'charon sees our fake NAT exactly when encapsulation=yes');
+      // Our userspace data path carries ESP only in UDP, so pluto then negotiates every conn as
+      // encapsulation=yes (as charon's does): with it, we fake our NAT whatever the conn says.
+      const fakes = weFake || ours.status.datapath !== undefined;
+      assert.equal(ours.ike.natLocal, fakes, `we act as if behind a NAT exactly when encapsulation=yes or our data path needs UDP (${ours.status.kernel})`);
+      assert.equal(theirs.natRemote, fakes, 'charon sees our fake NAT exactly then');
       assert.equal(ours.ike.natRemote, true, 'charon fakes its NAT (userspace ESP, or encap = yes)');
-      if (suite.swanEncap) assert.equal(theirs.natFake, true, 'charon says it faked the NAT');
+      assert.equal(theirs.natFake, !fakes, 'charon records its own fake NAT only when it sees none on our side');
       assert.ok(theirs.natAny);
       const text = await w.ipsecOk('auto', '--status');
       assert.match(text, new RegExp(`^000 #${ours.child.serial}: "${CONN}" udp\\.${spiHex(ours.child.spiOut)}@`, 'm'), 'auto --status shows the SA as UDP-encapsulated');
