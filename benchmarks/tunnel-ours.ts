@@ -5,11 +5,10 @@
 // (kernel-libipsec) measured in the same run; a second row measures our data path alone with static SAs
 // (test/integration/datapath-hosts.ts), so that the daemons' cost, if any, shows. Needs root, `ip netns`,
 // /dev/net/tun and iperf3 (installed with apt-get if missing); otherwise the rows say why they were skipped.
-import { spawn } from 'node:child_process';
-
 import { ratio, type BenchRow, type Trial, type TrialOptions } from '../src/benchmark/types';
 import { canUseNetns, withTunnel } from '../test/integration/datapath-hosts';
 import { netnsPair, westEastConn } from '../test/integration/pluto-pair-harness';
+import { inNs } from '../test/integration/tcp-transfer';
 import { ensurePackages, IPERF_PACKAGES } from '../test/helpers/packages';
 import type { HostPair } from '../test/helpers/netns';
 import { iperf, measureStrongswanTunnel, tunnelSeconds } from './tunnel-strongswan';
@@ -53,25 +52,12 @@ async function measureDaemons(seconds: number): Promise<{ mbits: number; note: s
   });
 }
 
-function run(ns: string, args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('ip', ['netns', 'exec', ns, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout });
-    });
-  });
-}
-
 /** The data path alone: static SAs in a Datapath process per side, no daemon (TSO + UDP GSO/GRO). */
 async function measureStatic(seconds: number): Promise<number> {
   return withTunnel({ offload: true }, async ({ westNs, eastNs }) => {
-    const server = run(eastNs, ['iperf3', '-s', '-1', '-B', '10.2.0.1'], (seconds + 30) * 1000);
+    const server = inNs(eastNs, ['iperf3', '-s', '-1', '-B', '10.2.0.1'], (seconds + 30) * 1000);
     await new Promise((r) => setTimeout(r, 500));
-    const client = await run(westNs, ['iperf3', '-c', '10.2.0.1', '-B', '10.1.0.1', '-t', String(seconds), '-O', '1', '-J'], (seconds + 30) * 1000);
+    const client = await inNs(westNs, ['iperf3', '-c', '10.2.0.1', '-B', '10.1.0.1', '-t', String(seconds), '-O', '1', '-J'], (seconds + 30) * 1000);
     await server;
     if (client.code !== 0) throw new Error(`iperf3 failed: ${client.stdout.slice(0, 300)}`);
     return (JSON.parse(client.stdout) as { end: { sum_received: { bits_per_second: number } } }).end.sum_received.bits_per_second / 1e6;
