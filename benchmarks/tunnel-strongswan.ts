@@ -34,7 +34,7 @@ interface IperfResult {
 }
 
 /** One iperf3 TCP run from west (bound to `from`) to a one-off server in east bound to `to`; Mbit/s received. */
-async function iperf(pair: HostPair, from: string, to: string, seconds: number): Promise<number> {
+export async function iperf(pair: HostPair, from: string, to: string, seconds: number): Promise<number> {
   const server = pair.spawn('east', 'iperf3', ['-s', '-1', '--forceflush', '-B', to, '-p', String(PORT)]);
   try {
     await new Promise<void>((resolve, reject) => {

@@ -7,7 +7,7 @@ import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 
 import type { LoadedConfig } from '../config/model';
 import { hostAddress, localEnd } from '../ikev2/connection';
-import { addressesFromInterfaces } from '../net/local-addresses';
+import { addressesFromInterfaces, canonicalAddress } from '../net/local-addresses';
 
 export interface DatapathAddress {
   address: string;
@@ -21,7 +21,7 @@ export function chooseDatapathAddress(
   interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces(),
 ): DatapathAddress {
   const first = listen[0];
-  if (first !== undefined) return { address: first, source: '--listen' };
+  if (first !== undefined) return { address: canonicalAddress(first.trim()), source: '--listen' };
   for (const conn of config?.conns ?? []) {
     if (conn.auto === 'ignore' || conn.local === undefined) continue;
     const address = hostAddress(localEnd(conn));

@@ -139,6 +139,7 @@ export async function handleRequest(pluto: Pluto, req: Request, reply: Reply): P
     case 'terminate':
       if (!known(req.args.name)) return;
       await pluto.engine.terminate(req.args.name);
+      await pluto.updown.settled(req.args.name); // down-client has run: the routes are gone
       reply.log(RC.COMMENT, `"${req.args.name}": terminating SAs using this connection`);
       return reply.done(0);
     case 'rekey': {

@@ -7,7 +7,9 @@
 // tests that only negotiate can run several daemons in one namespace without a TUN or routes each; no packet
 // moves then, and the daemon logs that it is a test knob.
 import * as crypto from 'node:crypto';
+import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
+import { isIP } from 'node:net';
 
 import { detectKernel, type KernelCapabilities } from './detect';
 import type { Kernel } from './kernel';
@@ -64,6 +66,32 @@ function tunExists(name: string): boolean {
 }
 
 /**
+ * Fails when another socket holds address:port. The data path binds with SO_REUSEADDR (its worker sockets
+ * share the port), which would let it share the port with another data path (a second pluto on the same
+ * address) and receive only part of the traffic; a plain bind tells.
+ */
+async function checkPortFree(address: string, port: number): Promise<void> {
+  if (port === 0) return;
+  const socket = dgram.createSocket({ type: isIP(address) === 6 ? 'udp6' : 'udp4', ipv6Only: isIP(address) === 6 });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind({ address, port, exclusive: true }, () => resolve());
+    });
+  } catch (err) {
+    throw new KernelSelectError(`the userspace data path cannot bind ${address}:${port}: ${(err as Error).message} (is another IKE daemon running here?)`);
+  } finally {
+    await new Promise<void>((resolve) => {
+      try {
+        socket.close(() => resolve());
+      } catch {
+        resolve();
+      }
+    });
+  }
+}
+
+/**
  * Starts the userspace data path on the first ipsecN that is free. A name taken meanwhile by another
  * daemon (TUNSETIFF: busy) moves on to the next one; any other failure is the answer.
  */
@@ -103,6 +131,7 @@ export async function selectKernel(o: SelectOptions): Promise<KernelSelection> {
   if (o.request === 'xfrm') {
     throw new KernelSelectError(`--use-xfrm: this kernel cannot carry ESP (${missing}); without --use-xfrm pluto uses its userspace ESP data path`);
   }
+  await checkPortFree(o.datapath.localAddress, o.datapath.port);
   const userspace = startUserspaceKernel(o.datapath.localAddress, o.datapath.port);
   return { kernel: userspace, userspace, description: `userspace ESP (${missing})` };
 }

@@ -1,6 +1,7 @@
 // Runs real plutos for the integration tests: a unique temp dir each, IKE on 127.0.0.1 with ports the
 // kernel picks (--ike-port 0), and a t.after that kills whatever is left, even when the test failed.
 import { ChildProcess, spawn } from 'node:child_process';
+import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -85,4 +86,17 @@ export async function waitFor(predicate: () => boolean, timeoutMs = 10_000): Pro
     await new Promise((r) => setTimeout(r, 25));
   }
   return true;
+}
+
+/** Ports the kernel says are free now (bound to port 0, then closed). */
+export async function freeUdpPorts(n: number): Promise<number[]> {
+  const sockets = await Promise.all(
+    Array.from({ length: n }, () => new Promise<dgram.Socket>((resolve) => {
+      const s = dgram.createSocket('udp4');
+      s.bind(0, '127.0.0.1', () => resolve(s));
+    })),
+  );
+  const ports = sockets.map((s) => s.address().port);
+  await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  return ports;
 }

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 
 import { runIpsec } from '../helpers/cli';
-import { LOOPBACK_ARGS, sandbox, startPluto } from './daemon-harness';
+import { freeUdpPorts, LOOPBACK_ARGS, sandbox, startPluto } from './daemon-harness';
 
 const CONNS = `conn west
 	left=127.0.0.1
@@ -207,4 +207,19 @@ test('without a stack option pluto probes the kernel and, without kernel ESP, dr
   p.child.kill('SIGTERM');
   assert.equal(await p.exited, 0);
   assert.equal(fs.existsSync(`/sys/class/net/${tun[1]}`), false, 'the TUN is gone with pluto');
+});
+
+test('a second pluto whose data path would share the first one\'s NAT-T port refuses to start and says why', async (t) => {
+  const [natt] = (await freeUdpPorts(1)) as [number];
+  const args = (s: ReturnType<typeof sandbox>): string[] => ['--rundir', s.rundir, '--stderrlog', '--listen', '127.0.0.1', '--ike-port', '0', '--ike-natt-port', String(natt)];
+  const first = sandbox(t);
+  const p = await startPluto(t, args(first));
+  assert.match(p.stdout(), /^Pluto initialized$/m, p.stderr());
+  const second = sandbox(t);
+  const r = runIpsec(['pluto', '--nofork', ...args(second)]);
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, new RegExp(`FATAL: the userspace data path cannot bind 127\\.0\\.0\\.1:${natt}: .*EADDRINUSE`));
+  assert.equal(fs.existsSync(path.join(second.rundir, 'pluto.pid')), false);
+  p.child.kill('SIGTERM');
+  assert.equal(await p.exited, 0);
 });

@@ -4,26 +4,12 @@
 // (SWANLET_TEST_KERNEL=recording), as two userspace data paths on one address would float IKE to the one
 // port 4500 (pluto-pair.test.ts and tunnel.test.ts carry traffic between two namespaces).
 import assert from 'node:assert/strict';
-import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
 import { runIpsec } from '../helpers/cli';
-import { RECORDING_KERNEL_ENV, sandbox, startPluto, waitFor, type Sandbox, type TestContextLike } from './daemon-harness';
-
-/** Ports the kernel says are free now (bound to port 0, then closed). */
-export async function freeUdpPorts(n: number): Promise<number[]> {
-  const sockets = await Promise.all(
-    Array.from({ length: n }, () => new Promise<dgram.Socket>((resolve) => {
-      const s = dgram.createSocket('udp4');
-      s.bind(0, '127.0.0.1', () => resolve(s));
-    })),
-  );
-  const ports = sockets.map((s) => s.address().port);
-  await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  return ports;
-}
+import { freeUdpPorts, RECORDING_KERNEL_ENV, sandbox, startPluto, waitFor, type Sandbox, type TestContextLike } from './daemon-harness';
 
 function conn(westPort: number, eastPort: number, extra = ''): string {
   return `conn west-east

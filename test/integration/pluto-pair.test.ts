@@ -2,7 +2,11 @@
 // east namespaces, driven only through the real CLI (ipsec pluto / auto / whack), PSK with AES-GCM + X25519.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { test } from 'node:test';
+
+import { waitFor } from './daemon-harness';
 
 import { netnsPair, waitStatus, westEastConn, type PairStatus } from './pluto-pair-harness';
 
@@ -105,4 +109,33 @@ test('SIGTERM of one daemon deletes the SAs on the other (delete sent at shutdow
   assert.equal(await west.exited, 0);
   assert.ok(empty(await waitStatus(pair, 'east', empty)), 'east deleted the SAs on the delete from west');
   assert.match(fs.readFileSync(pair.sides.east.log, 'utf8'), /"west-east" #\d+: IKE SA deleted \(deleted by the peer\)/);
+});
+
+test('leftupdown= runs up-client/down-client with the Child SA in its environment; a failing script is logged and the daemon goes on', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swanlet-updown-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const script = path.join(dir, 'updown.sh');
+  fs.writeFileSync(script, `env > ${dir}/env.$PLUTO_VERB\necho "updown says no" >&2\nexit 3\n`);
+  const west = westEastConn('west-east', IKE, ESP, `\tauto=add\n\tleftupdown="/bin/sh ${script}"\n`);
+  const pair = await netnsPair(t, { west, east: conf('add') }, { west: PSK, east: PSK });
+  await pair.start('east');
+  await pair.start('west');
+  const r = pair.ipsec('west', 'auto', '--up', 'west-east');
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const log = fs.readFileSync(pair.sides.west.log, 'utf8');
+  assert.match(log, new RegExp(`"west-east": up-client command "/bin/sh ${script.replace(/[.]/g, '\\.')}" failed: exit status 3; errors: updown says no`));
+  const env = Object.fromEntries(fs.readFileSync(path.join(dir, 'env.up-client'), 'utf8').trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const c = pair.status('west').engine.childSas[0]!;
+  assert.equal(env.PLUTO_STACK, 'userspace');
+  assert.match(env.PLUTO_TUN ?? '', /^ipsec\d+$/);
+  assert.equal(env.PLUTO_CONNECTION, 'west-east');
+  assert.equal(env.PLUTO_MY_CLIENT, '10.1.0.0/24');
+  assert.equal(env.PLUTO_PEER_CLIENT, '10.2.0.0/24');
+  assert.equal(env.PLUTO_INTERFACE, pair.hosts.west.iface);
+  assert.equal(env.PLUTO_SA_REQID, String(16388));
+  assert.equal(env.SPI_IN, `0x${c.spiOut.toString(16)}`, "Libreswan's SPI_IN is the peer's SPI (our outbound SA)");
+  assert.equal(env.SPI_OUT, `0x${c.spiIn.toString(16)}`);
+  assert.ok(up(pair.status('west')), 'the daemon answers and keeps the SA');
+  assert.equal(pair.ipsec('west', 'auto', '--down', 'west-east').status, 0);
+  assert.ok(await waitFor(() => fs.existsSync(path.join(dir, 'env.down-client')), 5000), 'down-client ran');
 });

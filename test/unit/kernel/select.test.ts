@@ -2,6 +2,7 @@
 // start failure naming what is missing); the test-only recording knob. The probe is substituted here; the
 // real probe and data path are driven by test/integration/daemon.test.ts and tunnel.test.ts.
 import assert from 'node:assert/strict';
+import * as dgram from 'node:dgram';
 import { test } from 'node:test';
 
 import type { KernelCapabilities } from '../../../src/kernel/detect';
@@ -38,4 +39,18 @@ test('the test-only knob: a recording kernel, said so; an unknown value is refus
   assert.equal(s.kernel.name, 'recording');
   assert.match(s.description, /test-only knob/);
   await assert.rejects(selectKernel({ request: 'auto', datapath, env: { [TEST_KERNEL_ENV]: 'xfrm' }, detect: noEsp }), /the only test kernel is "recording"/);
+});
+
+test('the data path refuses a NAT-T port another socket holds (a second daemon on the address), before any TUN', async () => {
+  const holder = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => holder.bind(0, '127.0.0.1', () => resolve()));
+  try {
+    const port = holder.address().port;
+    await assert.rejects(
+      selectKernel({ request: 'auto', datapath: { localAddress: '127.0.0.1', port }, env: {}, detect: noEsp }),
+      new RegExp(`^KernelSelectError: the userspace data path cannot bind 127\\.0\\.0\\.1:${port}: .*EADDRINUSE.*another IKE daemon`),
+    );
+  } finally {
+    holder.close();
+  }
 });
