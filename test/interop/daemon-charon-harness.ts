@@ -297,8 +297,7 @@ export function ikeAlgorithms(sa: SwanIke): string {
 
 /** Both sides agree on their one IKE SA and its one Child SA; returns what each reported. */
 export async function assertAgreement(w: DaemonCharonWorld, weInitiated: boolean): Promise<{ theirs: SwanIke; ours: Ours }> {
-  const theirs = await charonUp(w.charon);
-  const ours = await oursUp(w);
+  const [theirs, ours] = await Promise.all([charonUp(w.charon), oursUp(w)]);
   assert.equal(theirs.version, 2);
   assert.equal(theirs.initiator, !weInitiated, 'charon initiator flag');
   assert.equal(ours.ike.initiator, weInitiated, 'our initiator flag');
