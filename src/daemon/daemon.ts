@@ -20,6 +20,7 @@ import { acquireLock, releaseLock } from './lockfile';
 import type { DaemonLogger } from './logger';
 import { createKernel } from '../kernel/select';
 import type { PlutoOptions } from './options';
+import { OnDemand } from './on-demand';
 import { handleRequest } from './requests';
 import { orientWithPorts } from './port-orientation';
 
@@ -51,6 +52,7 @@ export class Pluto {
   kernel!: Kernel;
   engine!: IkeEngineApi;
   conns!: ConnectionDb;
+  onDemand!: OnDemand;
   sockets!: IkeSockets;
   secrets: SecretsDb | null = null;
   /** When each Child SA came up (seconds since the epoch), for --trafficstatus add_time. */
@@ -125,6 +127,13 @@ export class Pluto {
         childDown: (c, why) => {
           this.childAddTimes.delete(c.serial);
           this.logger.info(`"${c.connection}" #${c.serial}: IPsec SA deleted (${why})`);
+          // A routed conn whose SA went away is trapped again: the next packet negotiates anew.
+          if (this.conns?.isRouted(c.connection)) {
+            this.conns.restoreTraps(c.connection).then(
+              (n) => n > 0 && this.logger.info(`"${c.connection}": trap policies back (${n})`),
+              (err: Error) => this.logger.error(`"${c.connection}": cannot restore its trap: ${err.message}`),
+            );
+          }
         },
       },
       uniqueIds: o.uniqueids,
@@ -132,6 +141,10 @@ export class Pluto {
       forceBusy: o.forceBusy,
     });
     this.conns = new ConnectionDb(this.engine, this.kernel);
+    this.onDemand = new OnDemand({ conns: this.conns, engine: this.engine, clock: realClock, logger: this.logger });
+    this.kernel.onEvent((e) => {
+      if (e.type === 'acquire') this.onDemand.acquire(e.selector);
+    });
     const bound = await this.sockets.start();
     for (const f of bound.failed) this.logger.warn(`cannot listen for IKE on ${f.address}: ${f.error}`);
     if (this.sockets.listening().length === 0) {
@@ -223,6 +236,7 @@ export class Pluto {
       }
     };
     await step('control socket', () => this.control?.close());
+    this.onDemand?.stop();
     if (this.engine) await step('engine', () => this.shutdownEngine());
     if (this.kernel) await step('kernel', async () => {
       await this.kernel.flush();
