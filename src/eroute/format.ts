@@ -5,6 +5,7 @@
 // after the subnets and the protocol after the SAID: "10.1.0.0/24:0 -> 10.2.0.5/32:110 => tun0x135@...:6".
 import type { ErouteEntry } from '../control/eroute-wire';
 import type { KernelSelector } from '../kernel/kernel';
+import { selectorPriority } from '../kernel/priority';
 import { formatSaid } from './said';
 
 function selectorHasPorts(s: KernelSelector): boolean {
@@ -20,12 +21,11 @@ export function formatErouteLine(e: ErouteEntry): string {
   return `${String(e.packets).padEnd(10)} ${src.padEnd(18)} -> ${dst.padEnd(18)} => ${said}`;
 }
 
-/** Most specific first (longer prefixes), then by text: a stable order for scripts. */
+/** Most specific first (the order the data path matches in: longer prefixes, then protocol and ports), then by text. */
 export function sortEroutes(entries: readonly ErouteEntry[]): ErouteEntry[] {
-  const bits = (cidr: string): number => Number(cidr.split('/')[1] ?? 0);
   const key = (e: ErouteEntry): string => `${e.selector.src} ${e.selector.dst} ${e.selector.proto} ${e.selector.srcPort} ${e.selector.dstPort}`;
   return [...entries].sort((a, b) => {
-    const d = bits(b.selector.src) + bits(b.selector.dst) - bits(a.selector.src) - bits(a.selector.dst);
+    const d = selectorPriority(a.selector) - selectorPriority(b.selector);
     return d !== 0 ? d : key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
   });
 }
