@@ -352,6 +352,7 @@ void Datapath::OutboundLoop() {
         Count(kDpNoPolicy);
         continue;
       }
+      pol->packets->fetch_add(1, std::memory_order_relaxed);
       switch (pol->action) {
         case DpAction::kIpsec: break;
         case DpAction::kPass: Count(kDpPolicyPass); continue;
@@ -394,6 +395,7 @@ void Datapath::OutboundLoop() {
           Count(kDpMalformed);
           continue;
         }
+        if (plan.count > 1) pol->packets->fetch_add(plan.count - 1, std::memory_order_relaxed);
         for (size_t i = 0; i < plan.count; i++) {
           if (cursor + room + plan.ipHeader + plan.tcpHeader + plan.mss > kArena || nMsgs + 1 >= kMaxMsgs) flush();
           size_t n = DpTsoSegment(pkt, plan, i, arena.get() + cursor + sa->esp->headerLength());

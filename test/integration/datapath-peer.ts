@@ -82,6 +82,7 @@ createInterface({ input: process.stdin })
       if (r.op === 'counters') result = { global: dp.counters(), out: dp.saCounters(config.outSpi, 'out'), in: dp.saCounters(config.inSpi, 'in') };
       else if (r.op === 'sendIke') dp.sendIke(Buffer.from(r.message ?? '', 'hex'), r.address ?? '', r.port ?? 0);
       else if (r.op === 'addPolicy' && r.policy) dp.addPolicy(r.policy);
+      else if (r.op === 'policyPackets' && r.policy) result = dp.policyPackets(r.policy.selector, r.policy.direction) ?? null;
       else if (r.op === 'delSa') dp.delSa(config.outSpi, 'out');
       else throw new Error(`unknown op ${r.op}`);
       print({ id: r.id, result: result ?? null });
