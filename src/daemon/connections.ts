@@ -62,6 +62,19 @@ export function covers(trap: KernelSelector, packet: KernelSelector): boolean {
     && (trap.dstPort === 0 || trap.dstPort === packet.dstPort);
 }
 
+/** What routing a conn installs: a trap that negotiates, or the shunt of a type=passthrough|drop|reject conn. */
+export function routeAction(conn: ConnectionConfig): 'trap' | 'pass' | 'drop' | 'reject' {
+  switch (conn.type) {
+    case 'passthrough':
+      return 'pass';
+    case 'drop':
+    case 'reject':
+      return conn.type;
+    default:
+      return 'trap';
+  }
+}
+
 /** `ipsec auto --unroute` of a conn whose IPsec SA is up: Libreswan's RC_RTBUSY. */
 export class RouteBusyError extends Error {
   constructor(name: string) {
@@ -111,7 +124,7 @@ export class ConnectionDb {
     const e = this.entries.get(name);
     if (!e) throw new Error(`no connection named "${name}"`);
     if (e.routed) return 0;
-    const n = await this.setShunts(e.conn, 'trap');
+    const n = await this.setShunts(e.conn, routeAction(e.conn));
     e.routed = true;
     return n;
   }
@@ -132,7 +145,7 @@ export class ConnectionDb {
   async restoreTraps(name: string): Promise<number> {
     const e = this.entries.get(name);
     if (!e || !e.routed) return 0;
-    return this.setShunts(e.conn, 'trap');
+    return this.setShunts(e.conn, routeAction(e.conn));
   }
 
   /** The trap of `name` that covers `packet` becomes a %hold while the conn negotiates. */
@@ -146,7 +159,9 @@ export class ConnectionDb {
 
   /** The routed conn (in the order they were added) whose trap covers the packet. */
   findRouted(packet: KernelSelector): string | undefined {
-    for (const [name, e] of this.entries) if (e.routed && trapSelectors(e.conn).some((s) => covers(s, packet))) return name;
+    for (const [name, e] of this.entries) {
+      if (e.routed && routeAction(e.conn) === 'trap' && trapSelectors(e.conn).some((s) => covers(s, packet))) return name;
+    }
     return undefined;
   }
 
@@ -154,8 +169,8 @@ export class ConnectionDb {
     return this.engine.status().childSas.some((c) => c.connection === name);
   }
 
-  /** trap/hold policies for the conn's selectors (or one), leaving IPsec policies alone. */
-  private async setShunts(conn: ConnectionConfig, action: 'trap' | 'hold', only?: KernelSelector): Promise<number> {
+  /** trap/hold (or pass/drop/reject) policies for the conn's selectors (or one), leaving IPsec policies alone. */
+  private async setShunts(conn: ConnectionConfig, action: 'trap' | 'hold' | 'pass' | 'drop' | 'reject', only?: KernelSelector): Promise<number> {
     const installed = new Map((await this.kernel.listPolicies()).map((p) => [selectorKey(p.selector, p.direction), p]));
     let n = 0;
     for (const selector of only ? [only] : trapSelectors(conn)) {
@@ -173,7 +188,8 @@ export class ConnectionDb {
     const installed = new Map((await this.kernel.listPolicies()).map((p) => [selectorKey(p.selector, p.direction), p]));
     for (const selector of trapSelectors(conn)) {
       const existing = installed.get(selectorKey(selector, 'out'));
-      if (existing?.action === 'trap' || existing?.action === 'hold') await this.kernel.delPolicy(selector, 'out').catch(() => undefined);
+      const ours = existing !== undefined && (existing.action === 'trap' || existing.action === 'hold' || existing.action === routeAction(conn));
+      if (ours) await this.kernel.delPolicy(selector, 'out').catch(() => undefined);
     }
   }
 

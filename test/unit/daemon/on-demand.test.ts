@@ -178,3 +178,19 @@ test('an acquire no routed conn covers starts nothing; unrouted conns are not ne
   await conns.delete('west-east');
   assert.deepEqual(outs(), [], 'deleting a routed conn removes its trap');
 });
+
+test('type=passthrough|drop|reject conns route as their shunt (%pass, %drop, %reject), never negotiate, and unroute removes it', async () => {
+  const { engine, conns, onDemand, outs } = setup();
+  conns.add(conn('clear', '\tleftsubnet=10.1.0.0/24\n\trightsubnet=10.2.0.0/24\n\ttype=passthrough\n'), 'test');
+  conns.add(conn('block', '\tleftsubnet=10.1.0.0/24\n\trightsubnet=10.4.0.0/24\n\ttype=drop\n'), 'test');
+  conns.add(conn('refuse', '\tleftsubnet=10.1.0.0/24\n\trightsubnet=10.5.0.0/24\n\ttype=reject\n'), 'test');
+  for (const name of ['clear', 'block', 'refuse']) assert.equal(await conns.route(name), 1, name);
+  assert.deepEqual(outs(), ['10.1.0.0/24>10.2.0.0/24 pass', '10.1.0.0/24>10.4.0.0/24 drop', '10.1.0.0/24>10.5.0.0/24 reject']);
+  onDemand.acquire(packet);
+  await onDemand.idle();
+  assert.deepEqual(engine.initiated, []);
+  assert.equal(await conns.restoreTraps('block'), 1);
+  assert.deepEqual(outs(), ['10.1.0.0/24>10.2.0.0/24 pass', '10.1.0.0/24>10.4.0.0/24 drop', '10.1.0.0/24>10.5.0.0/24 reject']);
+  for (const name of ['clear', 'block', 'refuse']) await conns.unroute(name);
+  assert.deepEqual(outs(), []);
+});
