@@ -83,10 +83,17 @@ export class RouteBusyError extends Error {
   }
 }
 
+/** Told when a conn is added and when its trap policies go in or out (the daemon runs the updown route verbs). */
+export interface ConnHooks {
+  added?(conn: ConnectionConfig): void;
+  routed(conn: ConnectionConfig): void;
+  unrouted(conn: ConnectionConfig): void;
+}
+
 export class ConnectionDb {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly engine: IkeEngineApi, private readonly kernel: Kernel) {}
+  constructor(private readonly engine: IkeEngineApi, private readonly kernel: Kernel, private readonly hooks?: ConnHooks) {}
 
   has(name: string): boolean {
     return this.entries.has(name);
@@ -108,14 +115,17 @@ export class ConnectionDb {
   add(conn: ConnectionConfig, origin: string): void {
     this.engine.addConnection(conn);
     this.entries.set(conn.name, { conn, origin, routed: false });
+    this.hooks?.added?.(conn);
   }
 
   /** Deletes the conn: its SAs, then its trap and hold policies. */
   async delete(name: string): Promise<void> {
     const e = this.entries.get(name);
+    const wasRouted = e?.routed ?? false;
     if (e) e.routed = false;
     await this.engine.deleteConnection(name);
     if (e) await this.removeShunts(e.conn);
+    if (e && wasRouted) this.hooks?.unrouted(e.conn);
     this.entries.delete(name);
   }
 
@@ -126,6 +136,7 @@ export class ConnectionDb {
     if (e.routed) return 0;
     const n = await this.setShunts(e.conn, routeAction(e.conn));
     e.routed = true;
+    this.hooks?.routed(e.conn);
     return n;
   }
 
@@ -136,6 +147,7 @@ export class ConnectionDb {
     if (this.hasLiveChild(name)) throw new RouteBusyError(name);
     await this.removeShunts(e.conn);
     e.routed = false;
+    this.hooks?.unrouted(e.conn);
   }
 
   /**
