@@ -160,7 +160,8 @@ export class Pluto {
           this.logger.info(`"${c.connection}" #${c.serial}: IPsec SA deleted (${why})`);
           const conn = this.conns.get(c.connection);
           if (conn) this.updown.childDown(conn, c, this.ikeInfo(c.ikeSerial));
-          // A routed conn whose SA went away is trapped again: the next packet negotiates anew.
+          // A routed conn whose SA went away is trapped (and routed) again: the next packet negotiates anew.
+          if (conn && this.conns.isRouted(c.connection) && !this.conns.hasLiveChild(c.connection)) this.updown.stillRouted(conn);
           if (this.conns?.isRouted(c.connection)) {
             this.conns.restoreTraps(c.connection).then(
               (n) => n > 0 && this.logger.info(`"${c.connection}": trap policies back (${n})`),

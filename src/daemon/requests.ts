@@ -147,6 +147,8 @@ export async function handleRequest(pluto: Pluto, req: Request, reply: Reply): P
       if (!known(req.args.name)) return;
       try {
         const n = await pluto.conns.route(req.args.name);
+        // As Libreswan, the answer comes once the updown script routed the conn: traffic may follow at once.
+        await pluto.updown.settled(req.args.name);
         log.info(`"${req.args.name}": routed (${n} trap polic${n === 1 ? 'y' : 'ies'})`);
         reply.log(RC.COMMENT, `"${req.args.name}": routed (${n} trap polic${n === 1 ? 'y' : 'ies'})`);
         return reply.done(0);
@@ -158,6 +160,7 @@ export async function handleRequest(pluto: Pluto, req: Request, reply: Reply): P
       if (!known(req.args.name)) return;
       try {
         await pluto.conns.unroute(req.args.name);
+        await pluto.updown.settled(req.args.name);
         log.info(`"${req.args.name}": unrouted`);
         return reply.done(0);
       } catch (err) {
