@@ -113,3 +113,23 @@ test('ipsec auto --route of an added conn: the first ping negotiates on demand',
   assert.ok(up(await waitStatus(pair, 'east', up)), 'east has the Child SA too');
   assert.equal(received((await ping(pair, 3)).stdout), 3);
 });
+
+test('no answer from the peer: one negotiation however many packets, %hold meanwhile, then the trap is back', { skip, timeout: 90_000 }, async (t) => {
+  const pair = await netnsPair(t, { west: conf('route'), east: conf('add') }, { west: PSK, east: PSK });
+  await pair.start('west'); // east's pluto never runs: nobody answers on 192.0.2.2
+  const log = (): string => (fs.existsSync(pair.sides.west.log) ? fs.readFileSync(pair.sides.west.log, 'utf8') : '');
+  const eroute = (): string[] => rows(runIpsec(['eroute', '--rundir', pair.sides.west.rundir]).stdout);
+  assert.ok(await waitFor(() => /route-client ran/.test(log()), 10_000), log());
+  const burst = await ping(pair, 6);
+  assert.equal(received(burst.stdout), 0, burst.stdout);
+  assert.equal(log().match(/initiate on demand/g)?.length, 1, 'one negotiation for six packets');
+  assert.match(eroute().join('\n'), /^\d+ 10\.1\.0\.0\/24 -> 10\.2\.0\.0\/24 => %hold$/, 'held while negotiating');
+  // retransmit-timeout=5s: the negotiation fails; the %hold stays for the retry delay (10 s), then the trap is back.
+  assert.ok(await waitFor(() => /"west-east": on-demand negotiation failed: .*; %hold for 10s, then the trap is back/.test(log()), 20_000), log());
+  assert.equal(log().match(/initiate on demand/g)?.length, 1);
+  assert.ok(await waitFor(() => /^\d+ 10\.1\.0\.0\/24 -> 10\.2\.0\.0\/24 => %trap$/.test(eroute().join('\n')), 15_000), eroute().join('\n'));
+  const packets = Number(eroute()[0]!.split(' ')[0]);
+  assert.ok(packets >= 6, `the eroute counted the held packets: ${packets}`);
+  await ping(pair, 1);
+  assert.ok(await waitFor(() => log().match(/initiate on demand/g)?.length === 2, 5000), 'the trap fires again after the delay');
+});
