@@ -5,8 +5,9 @@ import type { ConnectionSummary } from '../control/protocol';
 import type { IkeEngineApi } from '../ikev2/engine-api';
 import { endSelectors, hostAddress, localEnd, remoteEnd } from '../ikev2/connection';
 import { kernelSelectors, tsFromCidr, within } from '../ikev2/traffic-selectors';
-import type { Kernel, KernelSelector } from '../kernel/kernel';
+import type { Kernel, KernelPolicy, KernelSelector } from '../kernel/kernel';
 import { selectorKey, selectorPriority } from '../kernel/priority';
+import { bareShuntTemplate } from '../kernel/shunt';
 
 interface Entry {
   conn: ConnectionConfig;
@@ -73,6 +74,14 @@ export function routeAction(conn: ConnectionConfig): 'trap' | 'pass' | 'drop' | 
     default:
       return 'trap';
   }
+}
+
+/** A trap or hold names the conn's gateways (XFRM acquires for them); without both addresses, a bare one. */
+function shuntTemplate(conn: ConnectionConfig, selector: KernelSelector): NonNullable<KernelPolicy['template']> {
+  const src = hostAddress(localEnd(conn));
+  const dst = hostAddress(remoteEnd(conn));
+  if (src === undefined || dst === undefined) return bareShuntTemplate(selector);
+  return { src, dst, proto: 'esp', mode: conn.type === 'transport' ? 'transport' : 'tunnel', reqid: 0 };
 }
 
 /** `ipsec auto --unroute` of a conn whose IPsec SA is up: Libreswan's RC_RTBUSY. */
@@ -188,7 +197,8 @@ export class ConnectionDb {
     for (const selector of only ? [only] : trapSelectors(conn)) {
       const existing = installed.get(selectorKey(selector, 'out'));
       if (existing?.action === 'ipsec') continue;
-      const policy = { selector, direction: 'out' as const, action, priority: selectorPriority(selector) };
+      const policy: KernelPolicy = { selector, direction: 'out', action, priority: selectorPriority(selector) };
+      if (action === 'trap' || action === 'hold') policy.template = shuntTemplate(conn, selector);
       if (existing) await this.kernel.updatePolicy(policy);
       else await this.kernel.addPolicy(policy);
       n++;

@@ -9,6 +9,7 @@ import { formatSaid } from '../eroute/said';
 import type { ChildSaInfo } from '../ikev2/engine-api';
 import type { Kernel, KernelPolicy, KernelSelector } from '../kernel/kernel';
 import { selectorKey, selectorPriority } from '../kernel/priority';
+import { bareShuntTemplate } from '../kernel/shunt';
 
 export interface ErouteDeps {
   kernel: Kernel;
@@ -49,7 +50,10 @@ function sameSaid(a: Said, b: Said): boolean {
 /** The policy an eroute with `said` installs, or why there is none. */
 function policyFor(selector: KernelSelector, said: Said, children: readonly ChildSaInfo[]): KernelPolicy | string {
   const base = { selector, direction: 'out' as const, priority: selectorPriority(selector) };
-  if (said.kind === 'magic') return { ...base, action: said.action };
+  if (said.kind === 'magic') {
+    const needsTemplate = said.action === 'trap' || said.action === 'hold';
+    return { ...base, action: said.action, ...(needsTemplate ? { template: bareShuntTemplate(selector) } : {}) };
+  }
   const text = formatSaid(said);
   if (said.proto === 'ah' || said.proto === 'comp') return `no SA ${text}: this pluto negotiates ESP SAs only`;
   const out = children.find((c) => c.spiOut === said.spi && sameAddress(c.remoteAddress, said.edst));

@@ -31,6 +31,7 @@ test('add %trap and an SA by SAID; list shows them with the SA as tun0xSPI@edst;
     ['10.2.0.0/24', 'out', 'ipsec', selectorPriority(sel('10.1.0.0/24', '10.2.0.0/24'))],
   ]);
   assert.deepEqual(pol[1]!.template, { src: '192.0.2.1', dst: '192.0.2.2', proto: 'esp', mode: 'tunnel', reqid: 16388 });
+  assert.deepEqual(pol[0]!.template, { src: '0.0.0.0', dst: '0.0.0.0', proto: 'esp', mode: 'transport', reqid: 0 }, 'a bare %trap: XFRM needs a template to acquire for');
   const r = await run({ op: 'list' });
   assert.ok(r.ok);
   assert.deepEqual(r.entries, [

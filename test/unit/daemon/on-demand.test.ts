@@ -95,10 +95,11 @@ test('trap selectors: subnets (each pair), else host addresses, with leftprotopo
 });
 
 test('acquire: hold in place, one negotiation however many acquires, the Child SA policy replaces the hold', async () => {
-  const { engine, conns, lines, onDemand, outs } = setup();
+  const { kernel, engine, conns, lines, onDemand, outs } = setup();
   conns.add(conn('west-east', '\tleftsubnet=10.1.0.0/24\n\trightsubnet=10.2.0.0/24\n'), 'test');
   assert.equal(await conns.route('west-east'), 1);
   assert.deepEqual(outs(), ['10.1.0.0/24>10.2.0.0/24 trap']);
+  assert.deepEqual([...kernel.policies.values()][0]!.template, { src: '192.0.2.1', dst: '192.0.2.2', proto: 'esp', mode: 'tunnel', reqid: 0 }, "the trap names the conn's gateways");
   onDemand.acquire(packet);
   onDemand.acquire(packet);
   onDemand.acquire(sel('10.1.0.7/32', '10.2.0.9/32', 6, 1234, 80));
