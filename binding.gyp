@@ -21,6 +21,8 @@
         "native/xcbc.cc",
         "native/datapath.cc",
         "native/datapath_core.cc",
+        "native/datapath_outbound.cc",
+        "native/datapath_inbound.cc",
         "native/datapath_tables.cc",
         "native/datapath_packet.cc",
         "native/datapath_gro.cc"

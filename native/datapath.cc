@@ -4,6 +4,7 @@
 #include "datapath.h"
 
 #include <memory>
+#include <thread>
 
 #include "common.h"
 #include "datapath_core.h"
@@ -12,6 +13,12 @@
 namespace {
 
 const char kCtorName[] = "Datapath";
+
+// Without a `queues` option: one queue per CPU (measured in benchmarks/tunnel-ours.ts).
+uint32_t DefaultQueues() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : n > 64 ? 64 : n;
+}
 
 Napi::Value Prop(const Napi::Object& o, const char* key) { return o.Get(key); }
 
@@ -92,7 +99,7 @@ Napi::Object SelectorObject(Napi::Env env, const DpSelector& s) {
 
 class DatapathWrap : public Napi::ObjectWrap<DatapathWrap> {
  public:
-  // new Datapath({ tunName, localAddress, port, mtu, offload }, onEvent(events[]))
+  // new Datapath({ tunName, localAddress, port, mtu, offload, queues }, onEvent(events[]))
   explicit DatapathWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DatapathWrap>(info) {
     Napi::Env env = info.Env();
     Napi::Object o;
@@ -113,6 +120,13 @@ class DatapathWrap : public Napi::ObjectWrap<DatapathWrap> {
     }
     options_.mtu = mtu;
     options_.offload = Prop(o, "offload").IsUndefined() ? true : Prop(o, "offload").ToBoolean().Value();
+    uint32_t queues = DefaultQueues();
+    if (!Prop(o, "queues").IsUndefined() && !GetUint32(env, Prop(o, "queues"), "queues", &queues)) return;
+    if (queues < 1 || queues > 64) {
+      ThrowError(env, "ERR_OUT_OF_RANGE", "queues must be in 1..64");
+      return;
+    }
+    options_.queues = queues;
     if (!info[1].IsFunction()) {
       ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "onEvent must be a function");
       return;
@@ -155,7 +169,7 @@ class DatapathWrap : public Napi::ObjectWrap<DatapathWrap> {
   }
 
   // addSa({ spi, direction, encr, keyBits, integ, encrKeymat, integKey?, esn, replayWindow, reqid, remoteAddress,
-  //         remotePort, dst, selector, lifetimes?, replace? })
+  //         remotePort, dst, selector, lifetimes?, replace?, mode? ('tunnel' | 'transport') })
   Napi::Value AddSa(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::Object o;
@@ -175,6 +189,14 @@ class DatapathWrap : public Napi::ObjectWrap<DatapathWrap> {
         !GetPort(env, Prop(o, "remotePort"), "remotePort", &remotePort) ||
         !GetString(env, Prop(o, "dst"), "dst", &sa->dstText) || !GetSelector(env, Prop(o, "selector"), &sa->sel))
       return Napi::Value();
+    Napi::Value mode = Prop(o, "mode");
+    std::string modeText = "tunnel";
+    if (!mode.IsUndefined() && !GetString(env, mode, "mode", &modeText)) return Napi::Value();
+    if (modeText != "tunnel" && modeText != "transport")
+      return ThrowError(env, "ERR_IPSEC_BAD_MODE", "mode must be tunnel or transport"), Napi::Value();
+    sa->transport = modeText == "transport";
+    if (sa->transport && sa->sel.family != (remote.find(':') == std::string::npos ? 4 : 6))
+      return ThrowError(env, "ERR_IPSEC_BAD_SELECTOR", "a transport-mode selector has the outer address family"), Napi::Value();
     if (dir == DpDirection::kFwd) return ThrowError(env, "ERR_IPSEC_BAD_DIRECTION", "an SA is in or out"), Napi::Value();
     if (c.spi < 256) return ThrowError(env, "ERR_IPSEC_BAD_SPI", "SPI values 0..255 are reserved"), Napi::Value();
     SecretBytes* ek = SecretBytes::FromValue(env, Prop(o, "encrKeymat"));
@@ -330,6 +352,7 @@ class DatapathWrap : public Napi::ObjectWrap<DatapathWrap> {
     o.Set("tunName", Napi::String::New(env, core_->tunName()));
     o.Set("offload", Napi::Boolean::New(env, core_->offload()));
     o.Set("port", Napi::Number::New(env, core_->localPort()));
+    o.Set("queues", Napi::Number::New(env, core_->queues()));
     return o;
   }
 

@@ -17,7 +17,6 @@
 #include <ctime>
 #include <memory>
 
-#include "datapath_gro.h"
 #include "datapath_packet.h"
 
 #ifndef UDP_SEGMENT
@@ -29,18 +28,11 @@
 
 namespace {
 
-constexpr size_t kHeadroom = 64;        // before each inner packet: ESP header (the kernel adds UDP/IP)
-constexpr size_t kMaxRead = 65536 + 16;  // a TSO super-packet plus its virtio header
-constexpr size_t kArena = 512 * 1024;   // sealed ESP datagrams of one outbound batch, back to back
-constexpr size_t kMaxRun = 64;          // UDP GSO: at most 64 segments and 64 KB per send
-constexpr size_t kMaxMsgs = 256;
-constexpr size_t kInBatch = 32;
-constexpr size_t kInBuf = 65536;
 
 const char* const kCounterNames[kDpCounterCount] = {
     "tunPackets", "sent",      "received",  "delivered", "noPolicy", "policyPass",   "policyDrop",  "policyReject",
     "policyHold", "acquires",  "noSa",      "expired",   "sealErrors", "sendErrors", "keepalives",  "ike",
-    "badSpi",     "auth",      "replay",    "malformed", "selector", "tunWriteErrors", "notIp",     "ikeQueueFull"};
+    "badSpi",     "auth",      "replay",    "malformed", "selector", "tunWriteErrors", "notIp",     "ikeQueueFull", "unsupported"};
 
 std::string Errno(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
@@ -48,41 +40,77 @@ uint32_t Be32(const uint8_t* p) {
   return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) | (static_cast<uint32_t>(p[2]) << 8) | p[3];
 }
 
-std::string AddressText(const sockaddr_storage& a, uint16_t* port) {
-  char buf[INET6_ADDRSTRLEN] = {0};
-  if (a.ss_family == AF_INET) {
-    auto* v4 = reinterpret_cast<const sockaddr_in*>(&a);
-    inet_ntop(AF_INET, &v4->sin_addr, buf, sizeof buf);
-    *port = ntohs(v4->sin_port);
-  } else {
-    auto* v6 = reinterpret_cast<const sockaddr_in6*>(&a);
-    inet_ntop(AF_INET6, &v6->sin6_addr, buf, sizeof buf);
-    *port = ntohs(v6->sin6_port);
-  }
-  return buf;
-}
-
 }  // namespace
 
 const char* DpCounterName(int c) { return c >= 0 && c < kDpCounterCount ? kCounterNames[c] : "?"; }
 
-bool Datapath::OpenDevices(const DpOptions& o, std::string* error) {
-  mtu_ = o.mtu;
-  tun_ = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-  if (tun_ < 0) return *error = Errno("open /dev/net/tun"), false;
+bool Datapath::OpenQueue(const DpOptions& o, bool first, std::string* error) {
+  int tun = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (tun < 0) return *error = Errno("open /dev/net/tun"), false;
+  tuns_.push_back(tun);
   ifreq ifr{};
-  std::strncpy(ifr.ifr_name, o.tunName.c_str(), IFNAMSIZ - 1);
-  ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (o.offload ? IFF_VNET_HDR : 0);
-  if (ioctl(tun_, TUNSETIFF, &ifr) < 0) return *error = Errno("TUNSETIFF"), false;
-  tunName_ = ifr.ifr_name;
+  std::strncpy(ifr.ifr_name, first ? o.tunName.c_str() : tunName_.c_str(), IFNAMSIZ - 1);
+  ifr.ifr_flags = static_cast<short>(IFF_TUN | IFF_NO_PI | (o.offload ? IFF_VNET_HDR : 0) |
+                                     (o.queues > 1 ? IFF_MULTI_QUEUE : 0));
+  if (ioctl(tun, TUNSETIFF, &ifr) < 0) return *error = Errno("TUNSETIFF"), false;
+  if (first) tunName_ = ifr.ifr_name;
   if (o.offload) {
     // Let the stack hand us TCP super-packets (we segment them) with partial checksums (we complete them).
     unsigned off = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
-    vnetHdr_ = ioctl(tun_, TUNSETOFFLOAD, off) == 0;
+    vnetHdr_ = ioctl(tun, TUNSETOFFLOAD, off) == 0;
     if (!vnetHdr_) return *error = Errno("TUNSETOFFLOAD"), false;
   }
+
+  sockaddr_storage local{};
+  socklen_t localLength = 0;
+  // The first queue binds the asked port (0: the kernel chooses); the others join the port it got.
+  if (!DpParseSockaddr(o.localAddress, first ? o.port : localPort_, &local, &localLength)) return *error = "bad local address", false;
+  sockFamily_ = local.ss_family;
+  int sock = socket(sockFamily_, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (sock < 0) return *error = Errno("socket"), false;
+  socks_.push_back(sock);
+  int one = 1, size = 8 << 20;
+  setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  // One socket per queue on the same port: the kernel keeps each peer's datagrams on one of them.
+  if (o.queues > 1 && setsockopt(sock, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0)
+    return *error = Errno("SO_REUSEPORT"), false;
+  // Bursts of 64 KB super-packets: large buffers (FORCE works as root, the plain one otherwise).
+  if (setsockopt(sock, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
+    setsockopt(sock, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  if (setsockopt(sock, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0)
+    setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  if (bind(sock, reinterpret_cast<sockaddr*>(&local), localLength) < 0) return *error = Errno("bind"), false;
+  if (first) {
+    sockaddr_storage bound{};
+    socklen_t boundLength = sizeof bound;
+    if (getsockname(sock, reinterpret_cast<sockaddr*>(&bound), &boundLength) < 0) return *error = Errno("getsockname"), false;
+    localPort_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                                   : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  }
+  if (o.offload) {
+    int seg = 0;
+    gso_ = setsockopt(sock, IPPROTO_UDP, UDP_SEGMENT, &seg, sizeof seg) == 0;
+    setsockopt(sock, IPPROTO_UDP, UDP_GRO, &one, sizeof one);
+  }
+  if (local.ss_family == AF_INET) {
+    std::memcpy(localAddr_, &reinterpret_cast<sockaddr_in*>(&local)->sin_addr, 4);
+    localWildcard_ = reinterpret_cast<sockaddr_in*>(&local)->sin_addr.s_addr == INADDR_ANY;
+  } else {
+    std::memcpy(localAddr_, &reinterpret_cast<sockaddr_in6*>(&local)->sin6_addr, 16);
+    localWildcard_ = IN6_IS_ADDR_UNSPECIFIED(&reinterpret_cast<sockaddr_in6*>(&local)->sin6_addr);
+  }
+  return true;
+}
+
+bool Datapath::OpenDevices(const DpOptions& o, std::string* error) {
+  mtu_ = o.mtu;
+  if (o.queues < 1 || o.queues > 64) return *error = "queues must be in 1..64", false;
+  for (unsigned q = 0; q < o.queues; q++)
+    if (!OpenQueue(o, q == 0, error)) return false;
   int ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (ctl < 0) return *error = Errno("socket"), false;
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, tunName_.c_str(), IFNAMSIZ - 1);
   ifr.ifr_mtu = static_cast<int>(o.mtu);
   bool ok = ioctl(ctl, SIOCSIFMTU, &ifr) == 0;
   // The TUN's queue towards us: 500 packets overflowed under bursts (TCP retransmits without offloads).
@@ -96,41 +124,18 @@ bool Datapath::OpenDevices(const DpOptions& o, std::string* error) {
   if (!ok) *error = Errno("bringing the TUN up");
   close(ctl);
   if (!ok) return false;
-
-  sockaddr_storage local{};
-  socklen_t localLength = 0;
-  if (!DpParseSockaddr(o.localAddress, o.port, &local, &localLength)) return *error = "bad local address", false;
-  sockFamily_ = local.ss_family;
-  sock_ = socket(sockFamily_, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (sock_ < 0) return *error = Errno("socket"), false;
-  int one = 1, size = 8 << 20;
-  setsockopt(sock_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  // Bursts of 64 KB super-packets: large buffers (FORCE works as root, the plain one otherwise).
-  if (setsockopt(sock_, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
-    setsockopt(sock_, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-  if (setsockopt(sock_, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0)
-    setsockopt(sock_, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-  if (bind(sock_, reinterpret_cast<sockaddr*>(&local), localLength) < 0) return *error = Errno("bind"), false;
-  sockaddr_storage bound{};
-  socklen_t boundLength = sizeof bound;
-  if (getsockname(sock_, reinterpret_cast<sockaddr*>(&bound), &boundLength) < 0) return *error = Errno("getsockname"), false;
-  localPort_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                                                 : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-  if (o.offload) {
-    int seg = 0;
-    gso_ = setsockopt(sock_, IPPROTO_UDP, UDP_SEGMENT, &seg, sizeof seg) == 0;
-    setsockopt(sock_, IPPROTO_UDP, UDP_GRO, &one, sizeof one);
-  }
   stopFd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (stopFd_ < 0) return *error = Errno("eventfd"), false;
   return true;
 }
 
 void Datapath::CloseDevices() {
-  for (int* fd : {&tun_, &sock_, &stopFd_}) {
-    if (*fd >= 0) close(*fd);
-    *fd = -1;
-  }
+  for (int fd : tuns_) close(fd);
+  for (int fd : socks_) close(fd);
+  tuns_.clear();
+  socks_.clear();
+  if (stopFd_ >= 0) close(stopFd_);
+  stopFd_ = -1;
   vnetHdr_ = gso_ = false;
 }
 
@@ -142,8 +147,10 @@ bool Datapath::Start(const DpOptions& options, std::function<void()> notify, std
   }
   notify_ = std::move(notify);
   running_.store(true);
-  outbound_ = std::thread([this] { OutboundLoop(); });
-  inbound_ = std::thread([this] { InboundLoop(); });
+  for (size_t q = 0; q < tuns_.size(); q++) {
+    threads_.emplace_back([this, q] { OutboundLoop(q); });
+    threads_.emplace_back([this, q] { InboundLoop(q); });
+  }
   return true;
 }
 
@@ -151,8 +158,8 @@ void Datapath::Stop() {
   if (!running_.exchange(false)) return;
   uint64_t one = 1;
   if (write(stopFd_, &one, sizeof one) < 0) { /* the workers also poll with a timeout */ }
-  if (outbound_.joinable()) outbound_.join();
-  if (inbound_.joinable()) inbound_.join();
+  for (std::thread& t : threads_) t.join();
+  threads_.clear();
   CloseDevices();
   notify_ = nullptr;
 }
@@ -180,7 +187,7 @@ std::vector<DpEvent> Datapath::TakeEvents() {
 
 bool Datapath::SendIke(const uint8_t* data, size_t length, const sockaddr_storage& to, socklen_t toLength,
                        std::string* error) {
-  if (sock_ < 0 || !running_.load()) return *error = "the data path is not running", false;
+  if (socks_.empty() || !running_.load()) return *error = "the data path is not running", false;
   if (to.ss_family != sockFamily_) return *error = "address family differs from the local address", false;
   static const uint8_t kMarker[4] = {0, 0, 0, 0};
   iovec iov[2] = {{const_cast<uint8_t*>(kMarker), 4}, {const_cast<uint8_t*>(data), length}};
@@ -189,12 +196,12 @@ bool Datapath::SendIke(const uint8_t* data, size_t length, const sockaddr_storag
   msg.msg_namelen = toLength;
   msg.msg_iov = iov;
   msg.msg_iovlen = 2;
-  if (sendmsg(sock_, &msg, 0) < 0) return *error = Errno("sendmsg"), false;
+  if (sendmsg(socks_[0], &msg, 0) < 0) return *error = Errno("sendmsg"), false;
   return true;
 }
 
 void Datapath::Account(DpSa* sa, size_t bytes, int64_t now) {
-  // One writer per SA (its worker): load + store, no locked read-modify-write.
+  // One writer at a time per SA (whoever holds its lock): load + store, no locked read-modify-write.
   uint64_t b = sa->bytes.load(std::memory_order_relaxed) + bytes;
   uint64_t p = sa->packets.load(std::memory_order_relaxed) + 1;
   sa->bytes.store(b, std::memory_order_relaxed);
@@ -232,7 +239,8 @@ void Datapath::WriteTun(const uint8_t* packet, size_t length) {
 
 void Datapath::WriteTunWith(const DpVnetHdr& hdr, const uint8_t* packet, size_t length) {
   iovec iov[2] = {{const_cast<DpVnetHdr*>(&hdr), sizeof hdr}, {const_cast<uint8_t*>(packet), length}};
-  ssize_t r = vnetHdr_ ? writev(tun_, iov, 2) : write(tun_, packet, length);
+  int tun = TunFor(packet, length);
+  ssize_t r = vnetHdr_ ? writev(tun, iov, 2) : write(tun, packet, length);
   if (r < 0) Count(kDpTunWriteErrors);
 }
 
@@ -242,284 +250,26 @@ void Datapath::Reject(const uint8_t* packet, size_t length) {
   if (n) WriteTun(answer, n);
 }
 
-void Datapath::OutboundLoop() {
-  std::unique_ptr<uint8_t[]> readBuf(new uint8_t[kMaxRead]);
-  std::unique_ptr<uint8_t[]> arena(new uint8_t[kArena]);
-  std::vector<mmsghdr> msgs(kMaxMsgs);
-  std::vector<iovec> iovs(kMaxMsgs);
-  constexpr size_t kCmsgSpace = CMSG_SPACE(sizeof(uint16_t));
-  std::vector<uint8_t> cmsgs(kMaxMsgs * kCmsgSpace);
-  size_t vnet = vnetHdr_ ? sizeof(DpVnetHdr) : 0;
-
-  // The run being built: consecutive datagrams to one SA's peer of one size (the last may be shorter).
-  size_t cursor = 0, nMsgs = 0;
-  const DpSa* runSa = nullptr;
-  size_t runStart = 0, runSeg = 0, runCount = 0;
-  bool runClosed = false;
-  auto closeRun = [&]() {
-    if (!runSa || runCount == 0) return;
-    mmsghdr& m = msgs[nMsgs];
-    std::memset(&m, 0, sizeof m);
-    iovs[nMsgs] = {arena.get() + runStart, cursor - runStart};
-    m.msg_hdr.msg_iov = &iovs[nMsgs];
-    m.msg_hdr.msg_iovlen = 1;
-    m.msg_hdr.msg_name = const_cast<sockaddr_storage*>(&runSa->remote);
-    m.msg_hdr.msg_namelen = runSa->remoteLength;
-    if (runCount > 1) {
-      uint8_t* c = cmsgs.data() + nMsgs * kCmsgSpace;
-      std::memset(c, 0, kCmsgSpace);
-      m.msg_hdr.msg_control = c;
-      m.msg_hdr.msg_controllen = kCmsgSpace;
-      cmsghdr* cm = CMSG_FIRSTHDR(&m.msg_hdr);
-      cm->cmsg_level = IPPROTO_UDP;
-      cm->cmsg_type = UDP_SEGMENT;
-      cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
-      uint16_t seg = static_cast<uint16_t>(runSeg);
-      std::memcpy(CMSG_DATA(cm), &seg, sizeof seg);
-    }
-    nMsgs++;
-    runSa = nullptr;
-    runCount = 0;
-    runClosed = false;
+int Datapath::TunFor(const uint8_t* p, size_t length) const {
+  if (tuns_.size() == 1) return tuns_[0];
+  // Addresses and ports summed (so both directions of a flow agree), then mixed (Fibonacci hashing).
+  uint64_t h = 0;
+  size_t l4 = 0;
+  uint8_t proto = 0;
+  auto words = [&](const uint8_t* a, size_t n) {
+    for (size_t i = 0; i < n; i += 4) h += Be32(a + i);
   };
-  auto flush = [&]() {
-    closeRun();
-    size_t done = 0;
-    while (done < nMsgs) {
-      int r = sendmmsg(sock_, msgs.data() + done, static_cast<unsigned>(nMsgs - done), 0);
-      if (r < 0) {
-        if (errno == EAGAIN || errno == ENOBUFS) {
-          pollfd w{sock_, POLLOUT, 0};
-          poll(&w, 1, 10);
-          continue;
-        }
-        Count(kDpSendErrors, nMsgs - done);
-        break;
-      }
-      for (int i = 0; i < r; i++) {
-        size_t seg = 1;
-        const msghdr& h = msgs[done + static_cast<size_t>(i)].msg_hdr;
-        if (h.msg_controllen) {
-          uint16_t s;
-          std::memcpy(&s, CMSG_DATA(CMSG_FIRSTHDR(&h)), sizeof s);
-          seg = (h.msg_iov->iov_len + s - 1) / s;
-        }
-        Count(kDpSent, seg);
-      }
-      done += static_cast<size_t>(r);
-    }
-    cursor = nMsgs = 0;
-  };
-  // Seals one inner packet (already at arena + cursor + headerLength) and adds it to the current run.
-  auto sealOne = [&](DpSa* sa, size_t innerLength, uint8_t nextHeader, int64_t now) {
-    size_t outOffset = 0, outLength = 0;
-    size_t payloadOffset = cursor + sa->esp->headerLength();
-    EspStatus st = sa->esp->Seal(arena.get(), kArena, payloadOffset, innerLength, nextHeader, &outOffset, &outLength);
-    if (st != EspStatus::kOk) {
-      Count(kDpSealErrors);
-      return;
-    }
-    Account(sa, innerLength, now);
-    bool joins = gso_ && runSa == sa && !runClosed && outLength <= runSeg && runCount < kMaxRun &&
-                 cursor + outLength - runStart <= 65000;
-    if (!joins) {
-      closeRun();
-      runSa = sa;
-      runStart = cursor;
-      runSeg = outLength;
-    }
-    runCount++;
-    if (outLength < runSeg) runClosed = true;  // a shorter datagram ends a GSO run
-    cursor += outLength;
-  };
-
-  pollfd fds[2] = {{tun_, POLLIN, 0}, {stopFd_, POLLIN, 0}};
-  while (running_.load(std::memory_order_relaxed)) {
-    if (poll(fds, 2, 500) <= 0 || (fds[1].revents & POLLIN)) continue;
-    std::shared_ptr<const DpSnapshot> snap = tables_.Load();
-    int64_t now = static_cast<int64_t>(time(nullptr));
-    for (int reads = 0; reads < 64; reads++) {
-      ssize_t r = read(tun_, readBuf.get(), kMaxRead);
-      if (r <= 0) break;
-      if (static_cast<size_t>(r) <= vnet) continue;
-      DpVnetHdr hdr{};
-      if (vnet) std::memcpy(&hdr, readBuf.get(), sizeof hdr);
-      uint8_t* pkt = readBuf.get() + vnet;
-      size_t len = static_cast<size_t>(r) - vnet;
-      Count(kDpTunPackets);
-      DpFlow flow;
-      if (!DpParseFlow(pkt, len, &flow)) {
-        Count(kDpNotIp);
-        continue;
-      }
-      const DpPolicy* pol = snap->MatchOut(flow);
-      if (!pol) {
-        Count(kDpNoPolicy);
-        continue;
-      }
-      pol->packets->fetch_add(1, std::memory_order_relaxed);
-      switch (pol->action) {
-        case DpAction::kIpsec: break;
-        case DpAction::kPass: Count(kDpPolicyPass); continue;
-        case DpAction::kDrop: Count(kDpPolicyDrop); continue;
-        case DpAction::kReject: Count(kDpPolicyReject); Reject(pkt, len); continue;
-        case DpAction::kHold: Count(kDpPolicyHold); continue;
-        case DpAction::kTrap:
-          if (!pol->acquired->exchange(true)) {
-            Count(kDpAcquires);
-            DpEvent e;
-            e.type = DpEvent::kAcquire;
-            e.sel.family = flow.family;
-            std::memcpy(e.sel.src, flow.src, 16);
-            std::memcpy(e.sel.dst, flow.dst, 16);
-            e.sel.srcPrefix = e.sel.dstPrefix = flow.family == 4 ? 32 : 128;
-            e.sel.proto = flow.proto;
-            e.sel.srcPort = flow.srcPort;
-            e.sel.dstPort = flow.dstPort;
-            Push(std::move(e));
-          }
-          Count(kDpPolicyHold);
-          continue;
-      }
-      auto it = snap->outSas.find(pol->reqid);
-      if (it == snap->outSas.end()) {
-        Count(kDpNoSa);
-        continue;
-      }
-      DpSa* sa = it->second.get();
-      if (sa->hardFired.load(std::memory_order_relaxed)) {
-        Count(kDpExpired);
-        continue;
-      }
-      uint8_t nextHeader = flow.family == 4 ? 4 : 41;  // tunnel mode: IPv4 / IPv6 inside
-      size_t room = sa->esp->headerLength() + sa->esp->trailerMax() + kHeadroom;
-      uint8_t gsoType = hdr.gsoType & 0x7F;  // without VIRTIO_NET_HDR_GSO_ECN (CWR is kept on the first segment)
-      if (gsoType == kVnetGsoTcpV4 || gsoType == kVnetGsoTcpV6) {
-        DpTsoPlan plan;
-        if (!DpTsoPrepare(pkt, len, hdr.gsoSize, &plan)) {
-          Count(kDpMalformed);
-          continue;
-        }
-        if (plan.count > 1) pol->packets->fetch_add(plan.count - 1, std::memory_order_relaxed);
-        for (size_t i = 0; i < plan.count; i++) {
-          if (cursor + room + plan.ipHeader + plan.tcpHeader + plan.mss > kArena || nMsgs + 1 >= kMaxMsgs) flush();
-          size_t n = DpTsoSegment(pkt, plan, i, arena.get() + cursor + sa->esp->headerLength());
-          sealOne(sa, n, nextHeader, now);
-        }
-        continue;
-      }
-      if (gsoType != kVnetGsoNone) {  // UDP (USO) was not offered to the TUN: nothing else should come
-        Count(kDpMalformed);
-        continue;
-      }
-      if ((hdr.flags & kVnetNeedsCsum) && !DpCompleteCsum(pkt, len, hdr.csumStart, hdr.csumOffset)) {
-        Count(kDpMalformed);
-        continue;
-      }
-      if (cursor + room + len > kArena || nMsgs + 1 >= kMaxMsgs) flush();
-      std::memcpy(arena.get() + cursor + sa->esp->headerLength(), pkt, len);
-      sealOne(sa, len, nextHeader, now);
-    }
-    flush();
+  if (length >= 20 && (p[0] >> 4) == 4) {
+    words(p + 12, 8);
+    l4 = static_cast<size_t>(p[0] & 0x0F) * 4;
+    proto = p[9];
+  } else if (length >= 40 && (p[0] >> 4) == 6) {
+    words(p + 8, 32);
+    l4 = 40;
+    proto = p[6];
   }
-}
-
-void Datapath::InboundLoop() {
-  std::unique_ptr<uint8_t[]> bufs(new uint8_t[kInBatch * kInBuf]);
-  mmsghdr msgs[kInBatch];
-  iovec iovs[kInBatch];
-  sockaddr_storage from[kInBatch];
-  constexpr size_t kCmsgSpace = CMSG_SPACE(sizeof(int));
-  alignas(cmsghdr) uint8_t cmsgs[kInBatch][kCmsgSpace];
-
-  DpTcpCoalescer gro([this](const DpVnetHdr& hdr, const uint8_t* p, size_t n) { WriteTunWith(hdr, p, n); });
-
-  pollfd fds[2] = {{sock_, POLLIN, 0}, {stopFd_, POLLIN, 0}};
-  while (running_.load(std::memory_order_relaxed)) {
-    if (poll(fds, 2, 500) <= 0 || (fds[1].revents & POLLIN)) continue;
-    for (size_t i = 0; i < kInBatch; i++) {
-      iovs[i] = {bufs.get() + i * kInBuf, kInBuf};
-      std::memset(&msgs[i], 0, sizeof msgs[i]);
-      msgs[i].msg_hdr.msg_iov = &iovs[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
-      msgs[i].msg_hdr.msg_name = &from[i];
-      msgs[i].msg_hdr.msg_namelen = sizeof from[i];
-      msgs[i].msg_hdr.msg_control = cmsgs[i];
-      msgs[i].msg_hdr.msg_controllen = kCmsgSpace;
-    }
-    int n = recvmmsg(sock_, msgs, kInBatch, MSG_DONTWAIT, nullptr);
-    if (n <= 0) continue;
-    std::shared_ptr<const DpSnapshot> snap = tables_.Load();
-    int64_t now = static_cast<int64_t>(time(nullptr));
-    for (int i = 0; i < n; i++) {
-      uint8_t* base = bufs.get() + static_cast<size_t>(i) * kInBuf;
-      size_t total = msgs[i].msg_len;
-      size_t seg = total;
-      for (cmsghdr* cm = CMSG_FIRSTHDR(&msgs[i].msg_hdr); cm; cm = CMSG_NXTHDR(&msgs[i].msg_hdr, cm)) {
-        if (cm->cmsg_level == IPPROTO_UDP && cm->cmsg_type == UDP_GRO) {
-          int s;
-          std::memcpy(&s, CMSG_DATA(cm), sizeof s);
-          if (s > 0) seg = static_cast<size_t>(s);
-        }
-      }
-      // UDP GRO: several datagrams of `seg` octets back to back (the last may be shorter).
-      for (size_t off = 0; off < total; off += seg) {
-        uint8_t* d = base + off;
-        size_t len = std::min(seg, total - off);
-        Count(kDpReceived);
-        if (len == 1 && d[0] == 0xFF) {  // NAT-T keep-alive (RFC 3948 §2.3)
-          Count(kDpKeepalives);
-          continue;
-        }
-        if (len >= 4 && Be32(d) == 0) {  // non-ESP marker: IKE
-          Count(kDpIke);
-          DpEvent e;
-          e.type = DpEvent::kIke;
-          e.data.assign(d + 4, d + len);
-          e.address = AddressText(from[i], &e.port);
-          Push(std::move(e));
-          continue;
-        }
-        if (len < 8) {
-          Count(kDpMalformed);
-          continue;
-        }
-        auto it = snap->inSas.find(Be32(d));
-        if (it == snap->inSas.end()) {
-          Count(kDpBadSpi);
-          continue;
-        }
-        DpSa* sa = it->second.get();
-        if (sa->hardFired.load(std::memory_order_relaxed)) {
-          Count(kDpExpired);
-          continue;
-        }
-        EspOpenResult res;
-        EspStatus st = sa->esp->Open(base, off + len, off, len, &res);
-        if (st != EspStatus::kOk) {
-          Count(st == EspStatus::kAuth ? kDpAuth
-                : (st == EspStatus::kReplay || st == EspStatus::kTooOld) ? kDpReplay
-                : st == EspStatus::kBadSpi ? kDpBadSpi : kDpMalformed);
-          continue;
-        }
-        if (res.nextHeader == 59) continue;  // a dummy packet (RFC 4303 §2.6): dropped silently
-        uint8_t* inner = base + res.payloadOffset;
-        DpFlow flow;
-        if ((res.nextHeader != 4 && res.nextHeader != 41) || !DpParseFlow(inner, res.payloadLength, &flow)) {
-          Count(kDpMalformed);
-          continue;
-        }
-        if (!DpSelectorMatches(sa->sel, flow)) {
-          sa->selectorDrops.fetch_add(1, std::memory_order_relaxed);
-          Count(kDpSelector);
-          continue;
-        }
-        Account(sa, res.payloadLength, now);
-        Count(kDpDelivered);
-        if (vnetHdr_) gro.Add(inner, res.payloadLength);
-        else WriteTun(inner, res.payloadLength);
-      }
-    }
-    gro.Flush();
-  }
+  if ((proto == 6 || proto == 17) && length >= l4 + 4)
+    h += (static_cast<uint32_t>(p[l4]) << 8 | p[l4 + 1]) + (static_cast<uint32_t>(p[l4 + 2]) << 8 | p[l4 + 3]);
+  h = (h + proto) * 0x9E3779B97F4A7C15ull;
+  return tuns_[(h >> 32) % tuns_.size()];
 }

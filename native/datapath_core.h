@@ -1,9 +1,14 @@
-// The userspace ESP data path (RFC 4303 in UDP, RFC 3948): a TUN device, a UDP socket on 4500 and two worker
-// threads. Outbound: TUN → policy → SA → seal → sendmmsg / UDP GSO. Inbound: recvmmsg → keep-alive / IKE
-// (non-ESP marker, handed up as events) / ESP → open → selector check → TUN. Plain C++: no napi here.
+// The userspace ESP data path (RFC 4303 in UDP, RFC 3948): a TUN device, UDP sockets on 4500 and worker threads.
+// Outbound: TUN → policy → SA → seal → sendmmsg / UDP GSO. Inbound: recvmmsg → keep-alive / IKE (non-ESP marker,
+// handed up as events) / ESP → open → selector check → TUN. Tunnel mode (an inner IP packet) or transport mode
+// (RFC 4303 §3.1.1: the IP header is taken off before sealing and rebuilt after opening). Plain C++: no napi here.
 //
-// Each SA direction is used by one thread only (outbound SAs by the outbound worker, inbound by the inbound
-// one), as EspSa requires. Tables are snapshots swapped by the control plane (datapath_tables.h).
+// One queue per worker: an IFF_MULTI_QUEUE TUN fd (the kernel keeps a flow on one queue) and an SO_REUSEPORT
+// socket (the kernel keeps a peer's datagrams on one socket), each with an outbound and an inbound thread.
+// An SA may be reached from several queues: its `lock` serialises its EspSa (sequence numbers, replay window,
+// cipher contexts). Outbound, a worker seals a batch holding it and takes a send ticket, so batches leave in
+// sequence-number order and the peer's replay window never sees another queue's batch overtake (see
+// datapath_outbound.cc). Tables are snapshots swapped by the control plane (datapath_tables.h).
 #pragma once
 
 #include <netinet/in.h>
@@ -46,6 +51,7 @@ enum DpCounter : int {
   kDpTunWriteErrors,
   kDpNotIp,            // TUN gave us something that is not IPv4/IPv6
   kDpIkeQueueFull,
+  kDpUnsupported,      // transport mode cannot carry it (an IPv4 fragment)
   kDpCounterCount
 };
 const char* DpCounterName(int counter);
@@ -67,6 +73,7 @@ struct DpOptions {
   uint16_t port = 4500;
   unsigned mtu = 1400;
   bool offload = true;  // IFF_VNET_HDR + TSO/USO on the TUN, UDP_SEGMENT / UDP_GRO on the socket
+  unsigned queues = 1;  // TUN queues = sockets = worker pairs; 1 = a plain (single-queue) TUN
 };
 
 class Datapath {
@@ -85,6 +92,7 @@ class Datapath {
   bool offload() const { return vnetHdr_; }
   // The UDP port the socket is bound to (the kernel's choice when the options asked for 0).
   uint16_t localPort() const { return localPort_; }
+  unsigned queues() const { return static_cast<unsigned>(tuns_.size()); }
 
   DpTables& tables() { return tables_; }
   uint64_t counter(int c) const { return counters_[c].load(std::memory_order_relaxed); }
@@ -94,13 +102,17 @@ class Datapath {
   bool SendIke(const uint8_t* data, size_t length, const sockaddr_storage& to, socklen_t toLength, std::string* error);
 
  private:
-  void OutboundLoop();
-  void InboundLoop();
+  void OutboundLoop(size_t queue);  // datapath_outbound.cc
+  void InboundLoop(size_t queue);   // datapath_inbound.cc
   void Push(DpEvent&& event);
   void Count(int c, uint64_t n = 1) { counters_[c].fetch_add(n, std::memory_order_relaxed); }
   // Lifetime accounting after a packet went through `sa`; false once past the hard limit.
   void Account(DpSa* sa, size_t bytes, int64_t now);
   bool OpenDevices(const DpOptions& options, std::string* error);
+  bool OpenQueue(const DpOptions& options, bool first, std::string* error);
+  // The TUN queue a packet is written to: by a symmetric hash of its flow, so that the kernel (which sends a
+  // flow out on the queue its packets last came in on) spreads flows over the queues.
+  int TunFor(const uint8_t* packet, size_t length) const;
   void CloseDevices();
   void Reject(const uint8_t* packet, size_t length);
   void WriteTun(const uint8_t* packet, size_t length);
@@ -108,9 +120,12 @@ class Datapath {
 
   DpTables tables_;
   std::atomic<bool> running_{false};
-  std::thread outbound_, inbound_;
-  int tun_ = -1, sock_ = -1, stopFd_ = -1;
+  std::vector<std::thread> threads_;
+  std::vector<int> tuns_, socks_;  // one per queue
+  int stopFd_ = -1;
   int sockFamily_ = AF_INET;
+  uint8_t localAddr_[16] = {0};  // the bound address (transport mode rebuilds inbound IP headers with it)
+  bool localWildcard_ = true;
   bool vnetHdr_ = false;
   bool gso_ = false;
   unsigned mtu_ = 1400;

@@ -178,3 +178,72 @@ size_t DpBuildUnreachable(const uint8_t* p, size_t length, uint8_t* out, size_t 
   }
   return 0;
 }
+
+bool DpTransportHeader(const uint8_t* p, size_t length, size_t* headerLength, uint8_t* nextHeader) {
+  if (length < 20) return false;
+  if ((p[0] >> 4) == 4) {
+    size_t ihl = static_cast<size_t>(p[0] & 0x0F) * 4;
+    if (ihl < 20 || ihl > length || (Get16(p + 6) & 0x3FFF) != 0) return false;  // MF or an offset: a fragment
+    *headerLength = ihl;
+    *nextHeader = p[9];
+    return true;
+  }
+  if ((p[0] >> 4) == 6 && length >= 40) {
+    *headerLength = 40;
+    *nextHeader = p[6];
+    return true;
+  }
+  return false;
+}
+
+size_t DpBuildIpHeader(uint8_t family, const uint8_t* src, const uint8_t* dst, uint8_t proto, size_t payloadLength,
+                       uint8_t* out) {
+  if (family == 4) {
+    std::memset(out, 0, 20);
+    out[0] = 0x45;
+    Put16(out + 2, static_cast<uint16_t>(20 + payloadLength));
+    Put16(out + 6, 0x4000);  // DF: the packet was not fragmented (fragments are not sent in transport mode)
+    out[8] = 64;
+    out[9] = proto;
+    std::memcpy(out + 12, src, 4);
+    std::memcpy(out + 16, dst, 4);
+    Put16(out + 10, static_cast<uint16_t>(~DpCsumFold(DpCsumAdd(0, out, 20))));
+    return 20;
+  }
+  std::memset(out, 0, 8);
+  out[0] = 0x60;
+  Put16(out + 4, static_cast<uint16_t>(payloadLength));
+  out[6] = proto;
+  out[7] = 64;
+  std::memcpy(out + 8, src, 16);
+  std::memcpy(out + 24, dst, 16);
+  return 40;
+}
+
+void DpRewriteAddresses(uint8_t* p, size_t length, const uint8_t* src, const uint8_t* dst) {
+  bool v6 = (p[0] >> 4) == 6;
+  size_t header = v6 ? 40 : 20, alen = v6 ? 16 : 4;
+  uint8_t* addrs = p + (v6 ? 8 : 12);
+  uint8_t proto = v6 ? p[6] : p[9];
+  uint8_t fresh[32];
+  std::memcpy(fresh, src, alen);
+  std::memcpy(fresh + alen, dst, alen);
+  size_t field = proto == 6 ? 16 : proto == 17 ? 6 : (proto == 58 && v6) ? 2 : 0;
+  if (field && length >= header + field + 2) {
+    uint8_t* check = p + header + field;
+    uint16_t old = Get16(check);
+    if (!(proto == 17 && old == 0 && !v6)) {  // an IPv4 UDP checksum of 0 means "none": it stays so
+      // RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), over the address words.
+      uint64_t sum = static_cast<uint16_t>(~old);
+      sum += static_cast<uint16_t>(~DpCsumFold(DpCsumAdd(0, addrs, 2 * alen)));
+      sum = DpCsumAdd(sum, fresh, 2 * alen);
+      uint16_t c = static_cast<uint16_t>(~DpCsumFold(sum));
+      Put16(check, proto == 17 && c == 0 ? 0xFFFF : c);
+    }
+  }
+  std::memcpy(addrs, fresh, 2 * alen);
+  if (!v6) {
+    Put16(p + 10, 0);
+    Put16(p + 10, static_cast<uint16_t>(~DpCsumFold(DpCsumAdd(0, p, 20))));
+  }
+}

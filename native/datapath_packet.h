@@ -44,3 +44,16 @@ size_t DpTsoSegment(const uint8_t* packet, const DpTsoPlan& plan, size_t index, 
 // from its destination to its source, into `out` (room: 1280 octets). Returns 0 if no answer is due
 // (not IP, an ICMP error itself, a fragment).
 size_t DpBuildUnreachable(const uint8_t* packet, size_t length, uint8_t* out, size_t room);
+
+// Transport mode (RFC 4303 §3.1.1). The IP header an outbound packet loses: its length and the protocol ESP's
+// next header then names (IPv6: extension headers stay in the payload). False for what transport mode cannot
+// carry: IPv4 fragments (their offsets live in the header that is taken off), or not IP.
+bool DpTransportHeader(const uint8_t* packet, size_t length, size_t* headerLength, uint8_t* nextHeader);
+// Writes an IPv4 (family 4: 20 octets, DF, TTL 64) or IPv6 (40 octets, hop limit 64) header at `out` for
+// `payloadLength` octets of protocol `proto` from `src` to `dst` (4 or 16 octets); returns its length.
+size_t DpBuildIpHeader(uint8_t family, const uint8_t* src, const uint8_t* dst, uint8_t proto, size_t payloadLength,
+                       uint8_t* out);
+// Gives a packet DpBuildIpHeader made new addresses and fixes its TCP/UDP/ICMPv6 checksum up incrementally
+// (RFC 3948 §3.1.2 with RFC 1624: the one's-complement difference of the addresses), so that a checksum the
+// sender computed over its own (pre-NAT) addresses verifies again.
+void DpRewriteAddresses(uint8_t* packet, size_t length, const uint8_t* src, const uint8_t* dst);

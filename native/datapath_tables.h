@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -68,18 +69,24 @@ struct DpLifetimes {
   uint64_t softBytes = 0, hardBytes = 0, softPackets = 0, hardPackets = 0;  // 0 = no limit
 };
 
-// One SA direction with its data-path state. Only one worker uses `esp` (the outbound or the inbound one).
+// One SA direction with its data-path state. Workers use `esp` and write the counters only holding `lock`.
 struct DpSa {
   std::unique_ptr<EspSa> esp;
+  std::mutex lock;
   uint32_t spi = 0;
   bool outbound = false;
+  bool transport = false;  // transport mode: ESP carries the IP payload, the IP header is rebuilt on input
+  // Outbound: batches are sent in the order they were sealed (datapath_outbound.cc). The next ticket (under
+  // `lock`) and the ticket whose batch may be sent now.
+  uint64_t sendTicket = 0;
+  std::atomic<uint64_t> sendTurn{0};
   uint32_t reqid = 0;
   sockaddr_storage remote{};  // outbound: where the UDP datagrams go
   socklen_t remoteLength = 0;
   std::string dstText;  // the SA's destination address, for expire events
-  DpSelector sel;       // inbound: what the inner packets may be
+  DpSelector sel;       // inbound: what the inner packets may be (transport: host addresses as the peer sent them)
   DpLifetimes lifetimes;
-  // Written by one worker, read by anyone.
+  // Written under `lock`, read by anyone.
   std::atomic<uint64_t> bytes{0}, packets{0}, selectorDrops{0};
   std::atomic<int64_t> lastUsed{0};  // seconds since the epoch
   std::atomic<bool> softFired{false}, hardFired{false};

@@ -95,6 +95,10 @@ class EspSa {
   // Most bytes seal may add after the payload: padding, pad length, next header, ICV.
   size_t trailerMax() const { return blockSize_ - 1 + 2 + icvLength_; }
   size_t icvLength() const { return icvLength_; }
+  // The length of the ESP packet Seal makes of `payloadLength` octets (header, payload, padding, trailer, ICV).
+  size_t sealedLength(size_t payloadLength) const {
+    return headerLength() + payloadLength + (blockSize_ - (payloadLength + 2) % blockSize_) % blockSize_ + 2 + icvLength_;
+  }
 
   // Writes the ESP header at payloadOffset - headerLength() and the trailer after the payload, encrypts
   // and authenticates in place; *outOffset/*outLength locate the ESP packet (starting with the SPI).

@@ -3,8 +3,8 @@
 // back as events; time lifetimes run on timers here. The data path owns the UDP port (4500): IKE datagrams that
 // arrive there are handed to `onIke` listeners and IKE sends through `sendIke`.
 //
-// Always UDP-encapsulated (as strongSwan's libipsec): an SA without `encap` uses port 4500 both ways. Tunnel mode
-// only; marks are not supported by the data path (refused, not ignored).
+// Always UDP-encapsulated (as strongSwan's libipsec): an SA without `encap` uses port 4500 both ways. Tunnel and
+// transport mode; marks are not supported by the data path (refused, not ignored).
 import { randomBytes } from 'node:crypto';
 
 import {
@@ -169,7 +169,6 @@ export class UserspaceKernel implements Kernel {
 
   private install(sa: KernelSa, replace: boolean): void {
     if (sa.proto !== 'esp') throw new UserspaceKernelError('ERR_IPSEC_UNSUPPORTED', 'the userspace data path carries ESP only');
-    if (sa.mode !== 'tunnel') throw new UserspaceKernelError('ERR_IPSEC_UNSUPPORTED', 'the userspace data path supports tunnel mode only');
     if (sa.mark) throw new UserspaceKernelError('ERR_IPSEC_UNSUPPORTED', 'the userspace data path has no marks');
     const key = `${sa.spi}@${sa.dst}`;
     if (!replace && this.sas.has(key)) throw new UserspaceKernelError('ERR_IPSEC_SA_EXISTS', `SA ${sa.spi.toString(16)}@${sa.dst} exists`);
@@ -191,6 +190,7 @@ export class UserspaceKernel implements Kernel {
       selector: toDatapathSelector(sa.selector),
       lifetimes: { softBytes: sa.lifetimes.softBytes, hardBytes: sa.lifetimes.hardBytes, softPackets: sa.lifetimes.softPackets, hardPackets: sa.lifetimes.hardPackets },
       replace,
+      mode: sa.mode,
     });
     const previous = this.sas.get(key);
     for (const t of previous?.timers ?? []) clearTimeout(t);

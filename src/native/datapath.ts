@@ -15,6 +15,11 @@ export interface DatapathOptions {
   mtu?: number;
   /** IFF_VNET_HDR + TSO on the TUN and UDP GSO/GRO on the socket; default true. */
   offload?: boolean;
+  /**
+   * TUN queues (IFF_MULTI_QUEUE), each with its own SO_REUSEPORT socket and an outbound and an inbound worker
+   * thread, 1..64; default: one per CPU. The kernel keeps a TCP flow on one queue and a peer on one socket.
+   */
+  queues?: number;
 }
 
 export interface DatapathSelector {
@@ -56,6 +61,12 @@ export interface DatapathSaParams {
   lifetimes?: { softBytes?: number; hardBytes?: number; softPackets?: number; hardPackets?: number };
   /** Replace the SA with the same SPI and direction (counters start again). */
   replace?: boolean;
+  /**
+   * Default 'tunnel' (an inner IP packet). 'transport' (RFC 4303 §3.1.1): ESP carries the IP payload, the
+   * selector has the outer address family; inbound, the IP header is rebuilt from the selector's host addresses
+   * and rewritten (checksums fixed up, RFC 3948 §3.1.2) to the sender's and the local address if a NAT changed them.
+   */
+  mode?: 'tunnel' | 'transport';
 }
 
 export interface DatapathPolicy {
@@ -109,6 +120,8 @@ export interface DatapathCounters {
   tunWriteErrors: number;
   notIp: number;
   ikeQueueFull: number;
+  /** Transport mode cannot carry it (an IPv4 fragment). */
+  unsupported: number;
 }
 
 export type DatapathEvent =
@@ -136,8 +149,8 @@ export interface Datapath {
   counters(): DatapathCounters;
   /** Sends an IKE message from the data path's socket (the non-ESP marker is added). */
   sendIke(message: Uint8Array, address: string, port: number): void;
-  /** `port`: the bound UDP port (the kernel's choice when the options said 0). */
-  info(): { running: boolean; tunName: string; offload: boolean; port: number };
+  /** `port`: the bound UDP port (the kernel's choice when the options said 0); `queues`: TUN queues / workers. */
+  info(): { running: boolean; tunName: string; offload: boolean; port: number; queues?: number };
 }
 
 type RawDatapathClass = new (options: DatapathOptions, onEvent: (events: DatapathEvent[]) => void) => Datapath;

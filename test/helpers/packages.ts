@@ -14,6 +14,7 @@ const PROOF_FILES: Readonly<Record<string, readonly string[]>> = {
   'libstrongswan-extra-plugins': ['/usr/lib/ipsec/plugins/libstrongswan-curve25519.so'],
   'iputils-ping': ['/usr/bin/ping'],
   iperf3: ['/usr/bin/iperf3'],
+  nftables: ['/usr/sbin/nft'],
 };
 
 /** strongSwan with its userspace ESP (kernel-libipsec) and the crypto plugins the tests load. */
@@ -26,6 +27,8 @@ export const STRONGSWAN_PACKAGES: readonly string[] = [
 ];
 export const PING_PACKAGES: readonly string[] = ['iputils-ping'];
 export const IPERF_PACKAGES: readonly string[] = ['iperf3'];
+/** nft, for source NAT inside a test namespace. */
+export const NAT_PACKAGES: readonly string[] = ['nftables'];
 
 const LOCK_FILE = '/tmp/swanlet-apt.lock';
 const UPDATE_STAMP = `/tmp/swanlet-apt-updated.${bootId()}`;

@@ -1,5 +1,8 @@
 // Two network namespaces joined by a veth pair, each running a datapath-peer.js with matching static SAs
 // (AES-GCM-128, same keys both ends, directions swapped) and a route for the remote inner subnet via its TUN.
+// Options: outer IPv6 addresses instead of IPv4; transport-mode SAs between the outer addresses (traffic to the
+// peer's outer address routed into the TUN, the data path's own UDP port 4500 kept out of it by a rule), with
+// west's datagrams source-NATed (nft) to a second address on the way if asked.
 // Used by the datapath integration tests and the tunnel benchmark. Children are killed and namespaces
 // deleted on every path, including process exit. Not a test itself.
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -26,6 +29,9 @@ export interface PeerCounters {
   global: DatapathCounters;
   out: DatapathSaCounters;
   in: DatapathSaCounters;
+  /** With transport-mode SAs. */
+  transportOut?: DatapathSaCounters;
+  transportIn?: DatapathSaCounters;
 }
 
 export interface PeerEvent {
@@ -61,7 +67,13 @@ export interface Tunnel {
   eastNs: string;
   /** The west → east ESP: SPI and keymat (east's inbound SA). */
   westToEast: { spi: number; key: string };
+  /** The outer addresses (west's as west has it). */
+  westOuter: string;
+  eastOuter: string;
 }
+
+/** West's outer address after the source NAT of `transport: 'nat'`. */
+export const WEST_NATTED = '192.0.2.11';
 
 const liveNamespaces = new Set<string>();
 let exitHookInstalled = false;
@@ -80,7 +92,21 @@ function deleteNamespace(ns: string): void {
 }
 
 /** Runs `run` with a tunnel up between two fresh namespaces; tears everything down afterwards. */
-export async function withTunnel<T>(options: { offload: boolean; eastOffload?: boolean; outLifetimes?: PeerConfig['outLifetimes'] }, run: (t: Tunnel) => Promise<T>): Promise<T> {
+export interface TunnelOptions {
+  offload: boolean;
+  eastOffload?: boolean;
+  outLifetimes?: PeerConfig['outLifetimes'];
+  /** TUN queues on both sides (absent: the data path's default, one per CPU). */
+  queues?: number;
+  /** The inbound SAs' replay window (default 1024). */
+  replayWindow?: number;
+  /** IPv6 outer addresses (fd00:99::1 and ::2): both inner families then travel over IPv6. */
+  outer6?: boolean;
+  /** Transport-mode SAs between the outer addresses; 'nat' (IPv4 only): west's datagrams leave as WEST_NATTED. */
+  transport?: 'direct' | 'nat';
+}
+
+export async function withTunnel<T>(options: TunnelOptions, run: (t: Tunnel) => Promise<T>): Promise<T> {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.on('exit', () => {
@@ -103,9 +129,11 @@ export async function withTunnel<T>(options: { offload: boolean; eastOffload?: b
     ip('link', 'add', westIf, 'type', 'veth', 'peer', 'name', eastIf);
     ip('link', 'set', westIf, 'netns', westNs);
     ip('link', 'set', eastIf, 'netns', eastNs);
-    for (const [ns, dev, outer, inner] of [[westNs, westIf, '192.0.2.1/24', '10.1.0.1/24'], [eastNs, eastIf, '192.0.2.2/24', '10.2.0.1/24']] as const) {
+    const [westOuter, eastOuter] = options.outer6 ? ['fd00:99::1', 'fd00:99::2'] : ['192.0.2.1', '192.0.2.2'];
+    const prefix = options.outer6 ? '/64' : '/24';
+    for (const [ns, dev, outer, inner] of [[westNs, westIf, westOuter, '10.1.0.1/24'], [eastNs, eastIf, eastOuter, '10.2.0.1/24']] as const) {
       ip('-n', ns, 'link', 'set', 'lo', 'up');
-      ip('-n', ns, 'addr', 'add', outer, 'dev', dev);
+      ip('-n', ns, 'addr', 'add', outer + prefix, 'dev', dev, ...(options.outer6 ? ['nodad'] : []));
       ip('-n', ns, 'link', 'set', dev, 'up');
       ip('-n', ns, 'addr', 'add', inner, 'dev', 'lo');
     }
@@ -125,14 +153,39 @@ export async function withTunnel<T>(options: { offload: boolean; eastOffload?: b
       children.push(child);
       return new DatapathPeer(child);
     };
-    const base = { port: 4500, remotePort: 4500, offload: options.offload };
+    const base = { port: 4500, remotePort: 4500, offload: options.offload, queues: options.queues, replayWindow: options.replayWindow };
+    // Transport mode: each side's view of the two host addresses (with the NAT, east sees west as WEST_NATTED).
+    const westSeen = options.transport === 'nat' ? WEST_NATTED : westOuter;
+    const tKeyWE = randomBytes(20).toString('hex');
+    const tKeyEW = randomBytes(20).toString('hex');
+    const tSpiWE = 0x50000 + randomBytes(2).readUInt16BE(0);
+    const tSpiEW = 0x60000 + randomBytes(2).readUInt16BE(0);
+    const host = (a: string): string => `${a}/${a.includes(':') ? 128 : 32}`;
+    const westTransport = options.transport && {
+      out: { src: host(westOuter), dst: host(eastOuter) }, in: { src: host(eastOuter), dst: host(westSeen) },
+      remoteAddress: eastOuter, outSpi: tSpiWE, inSpi: tSpiEW, outKey: tKeyWE, inKey: tKeyEW,
+    };
+    const eastTransport = options.transport && {
+      out: { src: host(eastOuter), dst: host(westSeen) }, in: { src: host(westOuter), dst: host(eastOuter) },
+      remoteAddress: westSeen, outSpi: tSpiEW, inSpi: tSpiWE, outKey: tKeyEW, inKey: tKeyWE,
+    };
+    if (options.transport === 'nat') {
+      ip('-n', westNs, 'addr', 'add', `${WEST_NATTED}/24`, 'dev', westIf);
+      const nft = (...args: string[]): void => {
+        const r = spawnSync('ip', ['netns', 'exec', westNs, 'nft', ...args], { encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`nft ${args.join(' ')}: ${r.stderr.trim()}`);
+      };
+      nft('add', 'table', 'ip', 'nat');
+      nft('add', 'chain', 'ip', 'nat', 'post', '{ type nat hook postrouting priority 100 ; }');
+      nft('add', 'rule', 'ip', 'nat', 'post', 'udp', 'sport', '4500', 'snat', 'to', WEST_NATTED);
+    }
     const west = start(westNs, {
-      ...base, tunName: 'tunw', localAddress: '192.0.2.1', remoteAddress: '192.0.2.2', localSubnet: '10.1.0.0/24',
+      ...base, tunName: 'tunw', localAddress: westOuter, remoteAddress: eastOuter, localSubnet: '10.1.0.0/24', transport: westTransport,
       remoteSubnet: '10.2.0.0/24', outSpi: spiWE, inSpi: spiEW, outKey: keyWE, inKey: keyEW, outLifetimes: options.outLifetimes,
       v6: { localSubnet: 'fd00:1::/64', remoteSubnet: 'fd00:2::/64', outSpi: s6WE, inSpi: s6EW, outKey: k6WE, inKey: k6EW },
     });
     const east = start(eastNs, {
-      ...base, offload: options.eastOffload ?? options.offload, tunName: 'tune', localAddress: '192.0.2.2', remoteAddress: '192.0.2.1', localSubnet: '10.2.0.0/24',
+      ...base, offload: options.eastOffload ?? options.offload, tunName: 'tune', localAddress: eastOuter, remoteAddress: westOuter, localSubnet: '10.2.0.0/24', transport: eastTransport,
       remoteSubnet: '10.1.0.0/24', outSpi: spiEW, inSpi: spiWE, outKey: keyEW, inKey: keyWE,
       v6: { localSubnet: 'fd00:2::/64', remoteSubnet: 'fd00:1::/64', outSpi: s6EW, inSpi: s6WE, outKey: k6EW, inKey: k6WE },
     });
@@ -141,7 +194,16 @@ export async function withTunnel<T>(options: { offload: boolean; eastOffload?: b
     ip('-n', eastNs, 'route', 'add', '10.1.0.0/24', 'dev', 'tune', 'src', '10.2.0.1');
     ip('-n', westNs, '-6', 'route', 'add', 'fd00:2::/64', 'dev', 'tunw', 'src', 'fd00:1::1');
     ip('-n', eastNs, '-6', 'route', 'add', 'fd00:1::/64', 'dev', 'tune', 'src', 'fd00:2::1');
-    return await run({ west, east, westNs, eastNs, westToEast: { spi: spiWE, key: keyWE } });
+    if (options.transport) {
+      // The peer's host address into the TUN (table 100), except the data path's own ESP-in-UDP (sport 4500).
+      for (const [ns, tun, me, peer] of [[westNs, 'tunw', westOuter, eastOuter], [eastNs, 'tune', eastOuter, westSeen]] as const) {
+        const family = peer.includes(':') ? '-6' : '-4';
+        ip('-n', ns, family, 'rule', 'add', 'ipproto', 'udp', 'sport', '4500', 'lookup', 'main', 'pref', '100');
+        ip('-n', ns, family, 'route', 'add', host(peer), 'dev', tun, 'src', me, 'table', '100');
+        ip('-n', ns, family, 'rule', 'add', 'to', host(peer), 'lookup', '100', 'pref', '200');
+      }
+    }
+    return await run({ west, east, westNs, eastNs, westToEast: { spi: spiWE, key: keyWE }, westOuter, eastOuter });
   } finally {
     for (const c of children) {
       c.stdin.end();

@@ -14,6 +14,10 @@ export interface PeerConfig {
   port: number;
   remotePort: number;
   offload: boolean;
+  /** TUN queues (worker pairs); absent = the data path's default. */
+  queues?: number;
+  /** The inbound SAs' replay window; default 1024. */
+  replayWindow?: number;
   /** Inner subnets. */
   localSubnet: string;
   remoteSubnet: string;
@@ -24,8 +28,18 @@ export interface PeerConfig {
   inKey: string;
   /** Optional lifetimes on the outbound SA. */
   outLifetimes?: { softPackets?: number; hardPackets?: number; softBytes?: number; hardBytes?: number };
-  /** A second pair of SAs (reqid 2) for IPv6 inner subnets over the same IPv4 outer addresses. */
+  /**
+   * Transport-mode SAs (reqid 3) between host addresses: `out` is the outbound policy's selector, `in` the inbound
+   * SA's (the addresses as the peer puts them in its packets), `remoteAddress` where the outbound SA sends.
+   */
+  transport?: { out: HostPair; in: HostPair; remoteAddress: string; outSpi: number; inSpi: number; outKey: string; inKey: string };
+  /** A second pair of SAs (reqid 2) for IPv6 inner subnets over the same outer addresses. */
   v6?: { localSubnet: string; remoteSubnet: string; outSpi: number; inSpi: number; outKey: string; inKey: string };
+}
+
+interface HostPair {
+  src: string;
+  dst: string;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as PeerConfig;
@@ -35,7 +49,7 @@ const print = (m: object): void => {
 };
 
 const dp = createDatapath(
-  { tunName: config.tunName, localAddress: config.localAddress, port: config.port, offload: config.offload },
+  { tunName: config.tunName, localAddress: config.localAddress, port: config.port, offload: config.offload, queues: config.queues },
   (batch) => {
     for (const e of batch) {
       events.push(e);
@@ -44,7 +58,7 @@ const dp = createDatapath(
   },
 );
 dp.start();
-const common = { encr: ESP_ENCR.AES_GCM_16, keyBits: 128, integ: ESP_INTEG.NONE, esn: true, replayWindow: 1024, reqid: 1 };
+const common = { encr: ESP_ENCR.AES_GCM_16, keyBits: 128, integ: ESP_INTEG.NONE, esn: true, replayWindow: config.replayWindow ?? 1024, reqid: 1 };
 dp.addSa({
   ...common, spi: config.outSpi, direction: 'out', encrKeymat: secretFrom(Buffer.from(config.outKey, 'hex')),
   remoteAddress: config.remoteAddress, remotePort: config.remotePort, dst: config.remoteAddress,
@@ -71,6 +85,14 @@ if (v6) {
   });
   dp.addPolicy({ selector: outSel, direction: 'out', action: 'ipsec', priority: 100, reqid: 2 });
 }
+const tr = config.transport;
+if (tr) {
+  const sel = (h: HostPair): { src: string; dst: string; proto: number; srcPort: number; dstPort: number } => ({ ...h, proto: 0, srcPort: 0, dstPort: 0 });
+  const t = { ...common, reqid: 3, mode: 'transport' as const, remoteAddress: tr.remoteAddress, remotePort: config.remotePort };
+  dp.addSa({ ...t, spi: tr.outSpi, direction: 'out', encrKeymat: secretFrom(Buffer.from(tr.outKey, 'hex')), dst: tr.remoteAddress, selector: sel(tr.out) });
+  dp.addSa({ ...t, spi: tr.inSpi, direction: 'in', encrKeymat: secretFrom(Buffer.from(tr.inKey, 'hex')), dst: config.localAddress, selector: sel(tr.in) });
+  dp.addPolicy({ selector: sel(tr.out), direction: 'out', action: 'ipsec', priority: 100, reqid: 3 });
+}
 print({ event: 'ready', info: dp.info() });
 
 interface Request { id: number; op: string; message?: string; address?: string; port?: number; policy?: Parameters<typeof dp.addPolicy>[0] }
@@ -79,7 +101,12 @@ createInterface({ input: process.stdin })
     const r = JSON.parse(line) as Request;
     try {
       let result: unknown;
-      if (r.op === 'counters') result = { global: dp.counters(), out: dp.saCounters(config.outSpi, 'out'), in: dp.saCounters(config.inSpi, 'in') };
+      if (r.op === 'counters') {
+        result = {
+          global: dp.counters(), out: dp.saCounters(config.outSpi, 'out'), in: dp.saCounters(config.inSpi, 'in'),
+          ...(tr ? { transportOut: dp.saCounters(tr.outSpi, 'out'), transportIn: dp.saCounters(tr.inSpi, 'in') } : {}),
+        };
+      } else if (r.op === 'info') result = dp.info();
       else if (r.op === 'sendIke') dp.sendIke(Buffer.from(r.message ?? '', 'hex'), r.address ?? '', r.port ?? 0);
       else if (r.op === 'addPolicy' && r.policy) dp.addPolicy(r.policy);
       else if (r.op === 'policyPackets' && r.policy) result = dp.policyPackets(r.policy.selector, r.policy.direction) ?? null;

@@ -8,17 +8,10 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
 import { canUseNetns, withTunnel } from './datapath-hosts';
-import { inNs, TCP_CLIENT, TCP_SERVER } from './tcp-transfer';
+import { inNs, ping, tcpCounter, transfer } from './datapath-tcp';
 
 const skip = canUseNetns() ?? (spawnSync('ping', ['-V']).error ? 'no ping (apt-get install -y iputils-ping)' : undefined);
 const inject = path.join(__dirname, 'datapath-inject.js');
-
-function ping(ns: string, to: string, from: string, count = 3): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return inNs(ns, ['ping', '-c', String(count), '-i', '0.2', '-W', '2', '-I', from, to], 20_000);
-}
-
-const SERVER = TCP_SERVER;
-const CLIENT = TCP_CLIENT;
 
 test('datapath: ping and a 100 MB TCP transfer through the tunnel (TSO + UDP GSO/GRO), SHA-256 checked', { skip, timeout: 240_000 }, async () => {
   await withTunnel({ offload: true }, async ({ west, east, westNs, eastNs }) => {
@@ -30,52 +23,26 @@ test('datapath: ping and a 100 MB TCP transfer through the tunnel (TSO + UDP GSO
     assert.ok(e.in.packets >= 3 && e.global.delivered >= 3, `east delivered them: ${JSON.stringify(e.global)}`);
 
     const size = 100 * 1024 * 1024;
-    const server = inNs(eastNs, [process.execPath, '-e', SERVER, '10.2.0.1'], 180_000);
-    for (let i = 0; i < 50; i++) {
-      const r = spawnSync('ip', ['netns', 'exec', eastNs, 'ss', '-ltn', 'sport = :5001'], { encoding: 'utf8' });
-      if (r.stdout.includes('5001')) break;
-      await new Promise((res) => setTimeout(res, 100));
-    }
-    const started = Date.now();
-    const client = await inNs(westNs, [process.execPath, '-e', CLIENT, String(size)], 180_000);
-    const received = await server;
-    const seconds = (Date.now() - started) / 1000;
-    assert.equal(client.code, 0, client.stderr);
-    assert.equal(received.code, 0, received.stderr);
-    const [sentHash, sentLen] = client.stdout.trim().split(' ');
-    const [gotHash, gotLen] = received.stdout.trim().split('\n').pop()!.split(' ');
-    assert.equal(Number(sentLen), size);
-    assert.equal(Number(gotLen), size, 'the far end received every byte');
-    assert.equal(gotHash, sentHash, 'SHA-256 at the far end matches');
+    const t = await transfer(westNs, eastNs, size, '10.2.0.1', '10.1.0.1');
+    assert.equal(t.sent.split(' ')[1], String(size));
+    assert.equal(t.received.split(' ')[1], String(size), 'the far end received every byte');
+    assert.equal(t.received, t.sent, 'SHA-256 at the far end matches');
     const e2 = await east.counters();
     assert.ok(e2.in.bytes > size, `east's inbound SA counted the transfer: ${e2.in.bytes}`);
     assert.equal(e2.global.auth + e2.global.replay + e2.global.malformed, 0, JSON.stringify(e2.global));
-    process.stdout.write(`# 100 MB in ${seconds.toFixed(1)} s = ${((size * 8) / seconds / 1e6).toFixed(0)} Mbit/s\n`);
+    process.stdout.write(`# 100 MB in ${t.seconds.toFixed(1)} s = ${((size * 8) / t.seconds / 1e6).toFixed(0)} Mbit/s\n`);
   });
 });
 
 test('datapath: TSO segments carry valid checksums (west offloads, east does not, so its kernel checks every one)', { skip, timeout: 120_000 }, async () => {
   await withTunnel({ offload: true, eastOffload: false }, async ({ west, east, westNs, eastNs }) => {
-    const size = 20 * 1024 * 1024;
-    const server = inNs(eastNs, [process.execPath, '-e', SERVER, '10.2.0.1'], 60_000);
-    for (let i = 0; i < 50; i++) {
-      const r = spawnSync('ip', ['netns', 'exec', eastNs, 'ss', '-ltn', 'sport = :5001'], { encoding: 'utf8' });
-      if (r.stdout.includes('5001')) break;
-      await new Promise((res) => setTimeout(res, 100));
-    }
-    const client = await inNs(westNs, [process.execPath, '-e', CLIENT, String(size)], 60_000);
-    const received = await server;
-    assert.equal(client.code, 0, client.stderr);
-    assert.equal(received.stdout.trim().split('\n').pop(), client.stdout.trim(), 'same SHA-256 and length at the far end');
+    const t = await transfer(westNs, eastNs, 20 * 1024 * 1024, '10.2.0.1', '10.1.0.1');
+    assert.equal(t.received, t.sent, 'same SHA-256 and length at the far end');
     const w = await west.counters();
     const e = await east.counters();
     assert.ok(w.global.sent > w.global.tunPackets * 2, `west read super-packets and segmented them: ${JSON.stringify(w.global)}`);
     assert.equal(e.global.tunWriteErrors, 0);
-    const snmp = spawnSync('ip', ['netns', 'exec', eastNs, 'cat', '/proc/net/snmp'], { encoding: 'utf8' }).stdout;
-    const tcp = snmp.split('\n').filter((l) => l.startsWith('Tcp:'));
-    const names = tcp[0]!.split(/\s+/);
-    const values = tcp[1]!.split(/\s+/);
-    assert.equal(values[names.indexOf('InCsumErrors')], '0', "east's kernel found no bad TCP checksum");
+    assert.equal(tcpCounter(eastNs, 'InCsumErrors'), 0, "east's kernel found no bad TCP checksum");
   });
 });
 
@@ -161,27 +128,17 @@ test('datapath: policy actions: trap raises one acquire then holds, reject answe
 test('datapath: IPv6 inside (IPv4 outside): ping6 and TCP with TSO/GRO for v6, checksums checked by the far kernel', { skip, timeout: 120_000 }, async () => {
   for (const eastOffload of [true, false]) {
     await withTunnel({ offload: true, eastOffload }, async ({ west, east, westNs, eastNs }) => {
-      const p = await inNs(westNs, ['ping', '-6', '-c', '2', '-i', '0.2', '-W', '2', '-I', 'fd00:1::1', 'fd00:2::1'], 20_000);
+      const p = await ping(westNs, 'fd00:2::1', 'fd00:1::1', 2);
       assert.equal(p.code, 0, p.stdout + p.stderr);
       const size = 20 * 1024 * 1024;
-      const server = inNs(eastNs, [process.execPath, '-e', SERVER, 'fd00:2::1'], 60_000);
-      for (let i = 0; i < 50; i++) {
-        const r = spawnSync('ip', ['netns', 'exec', eastNs, 'ss', '-ltn', 'sport = :5001'], { encoding: 'utf8' });
-        if (r.stdout.includes('5001')) break;
-        await new Promise((res) => setTimeout(res, 100));
-      }
-      const client = await inNs(westNs, [process.execPath, '-e', CLIENT, String(size), 'fd00:2::1', 'fd00:1::1'], 60_000);
-      const received = await server;
-      assert.equal(client.code, 0, client.stderr);
-      assert.equal(received.stdout.trim().split('\n').pop(), client.stdout.trim(), `same SHA-256 and length (east offload ${eastOffload})`);
+      const t = await transfer(westNs, eastNs, size, 'fd00:2::1', 'fd00:1::1');
+      assert.equal(t.received, t.sent, `same SHA-256 and length (east offload ${eastOffload})`);
       const w = await west.counters();
       assert.ok(w.global.sent > w.global.tunPackets * 2, `west segmented IPv6 super-packets: ${JSON.stringify(w.global)}`);
       const e = await east.counters();
       assert.ok(e.global.delivered > size / 1400, 'east delivered the segments');
       assert.equal(e.global.malformed + e.global.selector + e.global.tunWriteErrors, 0, JSON.stringify(e.global));
-      const snmp6 = spawnSync('ip', ['netns', 'exec', eastNs, 'cat', '/proc/net/snmp'], { encoding: 'utf8' }).stdout;
-      const tcp = snmp6.split('\n').filter((l) => l.startsWith('Tcp:'));
-      assert.equal(tcp[1]!.split(/\s+/)[tcp[0]!.split(/\s+/).indexOf('InCsumErrors')], '0');
+      assert.equal(tcpCounter(eastNs, 'InCsumErrors'), 0);
     });
   }
 });

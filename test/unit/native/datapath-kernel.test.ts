@@ -32,14 +32,17 @@ test('allocSpi: never 0..255, never one handed out or in use', async () => {
   }
 });
 
-test('SAs: add, query counters, replace, delete; duplicates, transport mode and marks refused', async () => {
+test('SAs: add, query counters, replace, delete; transport mode with the outer family; duplicates and marks refused', async () => {
   const k = kernel();
   await k.addSa(sa());
   await k.addSa(sa({ direction: 'in', src: '192.0.2.2', dst: '192.0.2.1', spi: 0xbeef }));
   assert.deepEqual(await k.querySa(0xc0ffee, '192.0.2.2'), { bytes: 0, packets: 0, lastUsed: 0, replayDrops: 0, authFailures: 0 });
   await assert.rejects(k.addSa(sa()), { code: 'ERR_IPSEC_SA_EXISTS' });
   await k.updateSa(sa({ encap: { srcPort: 4500, dstPort: 34567 } }));
-  await assert.rejects(k.addSa(sa({ spi: 1, mode: 'transport' })), { code: 'ERR_IPSEC_UNSUPPORTED' });
+  const hosts = { src: '192.0.2.1/32', dst: '192.0.2.2/32', proto: 0, srcPort: 0, dstPort: 0 };
+  await k.addSa(sa({ spi: 0x7777, reqid: 8, mode: 'transport', selector: hosts }));
+  assert.ok(await k.querySa(0x7777, '192.0.2.2'));
+  await assert.rejects(k.addSa(sa({ spi: 1, mode: 'transport', selector: { ...hosts, src: 'fd00::1/128', dst: 'fd00::2/128' } })), { code: 'ERR_IPSEC_BAD_SELECTOR' });
   await assert.rejects(k.addSa(sa({ spi: 2, mark: { value: 1, mask: 0xff } })), { code: 'ERR_IPSEC_UNSUPPORTED' });
   await assert.rejects(k.addSa(sa({ spi: 0x5555, encr: { id: ESP_ENCR.AES_GCM_16, keyBits: 256, keymat: secretFrom(randomBytes(8)) } })), { code: 'ERR_IPSEC_ESP_CONFIG' });
   await k.delSa(0xc0ffee, '192.0.2.2');
