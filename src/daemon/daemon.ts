@@ -161,8 +161,8 @@ export class Pluto {
           const conn = this.conns.get(c.connection);
           if (conn) this.updown.childDown(conn, c, this.ikeInfo(c.ikeSerial));
           // A routed conn whose SA went away is trapped (and routed) again: the next packet negotiates anew.
-          if (conn && this.conns.isRouted(c.connection) && !this.conns.hasLiveChild(c.connection)) this.updown.stillRouted(conn);
-          if (this.conns?.isRouted(c.connection)) {
+          if (conn && this.conns.isRouted(c.connection)) {
+            if (!this.conns.hasLiveChild(c.connection)) this.updown.stillRouted(conn);
             this.conns.restoreTraps(c.connection).then(
               (n) => n > 0 && this.logger.info(`"${c.connection}": trap policies back (${n})`),
               (err: Error) => this.logger.error(`"${c.connection}": cannot restore its trap: ${err.message}`),

@@ -6,6 +6,7 @@ import { RC, Request, StatusData, TrafficEntry } from '../control/protocol';
 import type { Reply } from '../control/server';
 import type { Pluto } from './daemon';
 import { resolveDebugClasses } from './logger';
+import { RouteBusyError } from './connections';
 import { runEroute } from './eroute';
 import { formatSaid } from '../eroute/said';
 
@@ -178,8 +179,9 @@ export async function handleRequest(pluto: Pluto, req: Request, reply: Reply): P
         log.info(`"${req.args.name}": unrouted`);
         return reply.done(0);
       } catch (err) {
-        reply.log(RC.RTBUSY, message(err));
-        return reply.done(RC.RTBUSY, undefined, message(err));
+        const rc = err instanceof RouteBusyError ? RC.RTBUSY : RC.INTERNAL_ERROR;
+        reply.log(rc, message(err));
+        return reply.done(rc, undefined, message(err));
       }
     case 'status':
       return reply.done(0, { kind: 'status', status: statusData(pluto) });
