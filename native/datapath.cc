@@ -304,6 +304,17 @@ class DatapathWrap : public Napi::ObjectWrap<DatapathWrap> {
     return env.Undefined();
   }
 
+  // policyPackets(selector, direction) -> packets the policy matched, or undefined if there is no such policy.
+  Napi::Value PolicyPackets(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    DpSelector sel;
+    DpDirection dir;
+    if (!GetSelector(env, info[0], &sel) || !GetDirection(env, info[1], &dir)) return Napi::Value();
+    uint64_t packets = 0;
+    if (!core_->tables().PolicyPackets(sel, dir, &packets)) return env.Undefined();
+    return Napi::Number::New(env, static_cast<double>(packets));
+  }
+
   Napi::Value Flush(const Napi::CallbackInfo& info) {
     core_->tables().Flush();
     return info.Env().Undefined();
@@ -390,6 +401,7 @@ void InitDatapath(Napi::Env env, Napi::Object exports) {
        DatapathWrap::InstanceMethod<&DatapathWrap::SaCounters>("saCounters"),
        DatapathWrap::InstanceMethod<&DatapathWrap::AddPolicy>("addPolicy"),
        DatapathWrap::InstanceMethod<&DatapathWrap::DelPolicy>("delPolicy"),
+       DatapathWrap::InstanceMethod<&DatapathWrap::PolicyPackets>("policyPackets"),
        DatapathWrap::InstanceMethod<&DatapathWrap::Flush>("flush"),
        DatapathWrap::InstanceMethod<&DatapathWrap::Counters>("counters"),
        DatapathWrap::InstanceMethod<&DatapathWrap::SendIke>("sendIke"),

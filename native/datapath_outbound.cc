@@ -206,6 +206,7 @@ void Datapath::OutboundLoop(size_t queue) {
         Count(kDpNoPolicy);
         continue;
       }
+      pol->packets->fetch_add(1, std::memory_order_relaxed);
       switch (pol->action) {
         case DpAction::kIpsec: break;
         case DpAction::kPass: Count(kDpPolicyPass); continue;
@@ -253,6 +254,7 @@ void Datapath::OutboundLoop(size_t queue) {
           Count(kDpMalformed);
           continue;
         }
+        if (plan.count > 1) pol->packets->fetch_add(plan.count - 1, std::memory_order_relaxed);
         for (size_t i = 0; i < plan.count; i++) {
           uint8_t* at = arena.get() + place(sa, plan.ipHeader + plan.tcpHeader + plan.mss);
           size_t n = DpTsoSegment(pkt, plan, i, at);

@@ -262,6 +262,7 @@ bool DpTables::AddPolicy(const DpPolicy& policy, bool replace, std::string* erro
   }
   DpPolicy copy = policy;
   copy.acquired = std::make_shared<std::atomic<bool>>(false);
+  copy.packets = it != list.end() ? it->packets : std::make_shared<std::atomic<uint64_t>>(0);
   if (it != list.end()) *it = copy;
   else list.push_back(copy);
   next->SortPolicies();
@@ -281,6 +282,18 @@ bool DpTables::DelPolicy(const DpSelector& sel, DpDirection direction, std::stri
   list.erase(it);
   Publish(next);
   return true;
+}
+
+bool DpTables::PolicyPackets(const DpSelector& sel, DpDirection direction, uint64_t* packets) const {
+  auto snap = Load();
+  const auto& list = direction == DpDirection::kOut ? snap->outPolicies : snap->inPolicies;
+  for (const DpPolicy& p : list) {
+    if (p.direction == direction && DpSameSelector(p.sel, sel)) {
+      *packets = p.packets->load(std::memory_order_relaxed);
+      return true;
+    }
+  }
+  return false;
 }
 
 size_t DpTables::PolicyCount() const {

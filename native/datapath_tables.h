@@ -60,6 +60,9 @@ struct DpPolicy {
   uint32_t reqid = 0;
   // trap: one acquire per policy until it is replaced (the daemon then installs a hold or the SA).
   std::shared_ptr<std::atomic<bool>> acquired = std::make_shared<std::atomic<bool>>(false);
+  // Outbound packets this policy matched (ipsec_eroute's count; a TSO super-packet counts its segments).
+  // Shared by every snapshot's copy; a replacement of the policy (same selector) keeps counting on.
+  std::shared_ptr<std::atomic<uint64_t>> packets = std::make_shared<std::atomic<uint64_t>>(0);
 };
 
 struct DpLifetimes {
@@ -114,6 +117,8 @@ class DpTables {
   std::shared_ptr<DpSa> FindSa(uint32_t spi, bool outbound) const;
   bool AddPolicy(const DpPolicy& policy, bool replace, std::string* error);
   bool DelPolicy(const DpSelector& sel, DpDirection direction, std::string* error);
+  // False if there is no such policy.
+  bool PolicyPackets(const DpSelector& sel, DpDirection direction, uint64_t* packets) const;
   size_t PolicyCount() const;
   void Flush();
 

@@ -5,6 +5,7 @@ import * as addconn from './addconn';
 import * as algparse from './algparse';
 import * as auto from './auto';
 import * as benchmark from './benchmark';
+import * as eroute from './eroute';
 import * as pluto from './pluto';
 import * as readwriteconf from './readwriteconf';
 import * as setup from './setup';
@@ -16,6 +17,7 @@ export function registerCommands(program: Command): void {
   algparse.register(program);
   auto.register(program);
   benchmark.register(program);
+  eroute.register(program);
   pluto.register(program);
   readwriteconf.register(program);
   setup.register(program);

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 
 import { VERSION_TEXT } from '../version';
 import { registerCommands } from './commands';
+import { runErouteCommand } from './eroute';
 
 export function buildProgram(): Command {
   const program = new Command('ipsec');
@@ -27,6 +28,9 @@ function exitQuietlyOnClosedPipe(): void {
 
 export async function main(argv: string[]): Promise<number> {
   exitQuietlyOnClosedPipe();
+  // `ipsec eroute --version` is eroute's own (ipsec_eroute(8)); commander would answer it with the program's
+  // --version, which it recognises after a sub-command too. eroute parses its whole command line itself.
+  if (argv[0] === 'eroute') return runErouteCommand(argv.slice(1));
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });

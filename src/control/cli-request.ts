@@ -1,5 +1,6 @@
 // Shared by the client commands (whack, auto, setup): send one request and print what comes back the way
 // Libreswan's whack does (numbered lines on stdout), returning the exit code to use.
+import { formatEroutes } from '../eroute/format';
 import { formatStatus, formatTraffic } from './format';
 import { ConnectError, FinalReply, sendRequest } from './client';
 import { RC, Request } from './protocol';
@@ -24,6 +25,8 @@ export function printFinal(reply: FinalReply, json: boolean): number {
     process.stdout.write(json ? `${JSON.stringify(data.status, null, 2)}\n` : formatStatus(data.status).map((l) => `${l}\n`).join(''));
   } else if (data.kind === 'traffic') {
     process.stdout.write(json ? `${JSON.stringify(data.traffic, null, 2)}\n` : formatTraffic(data.traffic).map((l) => `${l}\n`).join(''));
+  } else if (data.kind === 'eroute') {
+    process.stdout.write(json ? `${JSON.stringify(data.eroutes, null, 2)}\n` : formatEroutes(data.eroutes).map((l) => `${l}\n`).join(''));
   }
   return reply.exitCode;
 }

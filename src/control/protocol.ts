@@ -3,6 +3,10 @@
 // number of `log` lines (Libreswan's numbered progress lines, "002 ...") and one final `done` with an
 // exit code. Our own versioned format: compatibility with Libreswan is at the command line, not here.
 import type { EngineStatus } from '../ikev2/engine-api';
+import { parseErouteArgs, type ErouteArgs, type ErouteEntry } from './eroute-wire';
+import { ProtocolError } from './protocol-error';
+
+export { ProtocolError };
 
 export const PROTOCOL_VERSION = 1;
 /** A line longer than this is refused (a conn is a few KiB; a status of many conns stays well below). */
@@ -21,6 +25,7 @@ export const RC = {
   ORIENT: 22,
   DEAF: 24,
   ROUTE: 25,
+  RTBUSY: 26,
   WHACK_PROBLEM: 33,
   BADWHACKMESSAGE: 50,
   NORETRANSMISSION: 51,
@@ -51,6 +56,7 @@ export type Request =
   | { cmd: 'rereadsecrets'; args: Record<string, never> }
   | { cmd: 'listen'; args: Record<string, never> }
   | { cmd: 'debug'; args: { set: string[] } }
+  | { cmd: 'eroute'; args: ErouteArgs }
   | { cmd: 'shutdown'; args: Record<string, never> };
 
 export type Command = Request['cmd'];
@@ -98,18 +104,16 @@ export interface StatusData {
 }
 
 /** What a final reply carries, by command. */
-export type ResultData = { kind: 'status'; status: StatusData } | { kind: 'traffic'; traffic: TrafficEntry[] } | { kind: 'none' };
+export type ResultData =
+  | { kind: 'status'; status: StatusData }
+  | { kind: 'traffic'; traffic: TrafficEntry[] }
+  | { kind: 'eroute'; eroutes: ErouteEntry[]; kernel: string; countsKept: boolean }
+  | { kind: 'none' };
 
 export type ResponseFrame =
   | { v: number; id: number; type: 'log'; rc: number; text: string }
   | { v: number; id: number; type: 'done'; exitCode: number; message?: string; data: ResultData };
 
-export class ProtocolError extends Error {
-  constructor(message: string, readonly rc: number = RC.BADWHACKMESSAGE) {
-    super(message);
-    this.name = 'ProtocolError';
-  }
-}
 
 export function encodeFrame(frame: RequestFrame | ResponseFrame): string {
   return `${JSON.stringify(frame)}\n`;
@@ -205,6 +209,8 @@ export function parseRequest(line: string): RequestFrame {
       return { v, id, cmd, args: { conn: parseWireConn(args.conn) } };
     case 'initiate':
       return { v, id, cmd, args: { name: str(args, 'name'), asynchronous: bool(args, 'asynchronous') } };
+    case 'eroute':
+      return { v, id, cmd, args: parseErouteArgs(args) };
     case 'rekey': {
       const what = args.what;
       if (what !== 'ike' && what !== 'child') throw new ProtocolError(`'what' must be "ike" or "child"`);
@@ -233,7 +239,7 @@ export function parseResponse(line: string): ResponseFrame {
   if (o.type === 'done') {
     if (typeof o.exitCode !== 'number' || !Number.isInteger(o.exitCode) || o.exitCode < 0 || o.exitCode > 255) throw new ProtocolError('a final reply needs an exit code from 0 to 255');
     const data = o.data;
-    if (!isObject(data) || (data.kind !== 'status' && data.kind !== 'traffic' && data.kind !== 'none')) throw new ProtocolError('a final reply needs data of a known kind');
+    if (!isObject(data) || !['status', 'traffic', 'eroute', 'none'].includes(String(data.kind))) throw new ProtocolError('a final reply needs data of a known kind');
     const message = typeof o.message === 'string' ? o.message : undefined;
     return { v: PROTOCOL_VERSION, id, type: 'done', exitCode: o.exitCode, message, data: data as unknown as ResultData };
   }

@@ -3,7 +3,11 @@
 import type { ConnectionConfig, EndConfig } from '../config/model';
 import type { ConnectionSummary } from '../control/protocol';
 import type { IkeEngineApi } from '../ikev2/engine-api';
-import type { Kernel, KernelSelector } from '../kernel/kernel';
+import { endSelectors, hostAddress, localEnd, remoteEnd } from '../ikev2/connection';
+import { kernelSelectors, tsFromCidr, within } from '../ikev2/traffic-selectors';
+import type { Kernel, KernelPolicy, KernelSelector } from '../kernel/kernel';
+import { selectorKey, selectorPriority } from '../kernel/priority';
+import { bareShuntTemplate } from '../kernel/shunt';
 
 interface Entry {
   conn: ConnectionConfig;
@@ -39,15 +43,53 @@ export function spdText(conn: ConnectionConfig): string {
   return `${endText(l, true)}...${endText(r, false)}`;
 }
 
-function trapSelectors(conn: ConnectionConfig): KernelSelector[] {
-  const [l, r] = conn.local === 'right' ? [conn.right, conn.left] : [conn.left, conn.right];
-  const hostNet = (e: EndConfig): string[] => {
-    const h = hostText(e);
-    return /^[0-9a-f.:]+$/i.test(h) ? [`${h}/${h.includes(':') ? 128 : 32}`] : [];
-  };
-  const ls = subnetTexts(l).length > 0 ? subnetTexts(l) : hostNet(l);
-  const rs = subnetTexts(r).length > 0 ? subnetTexts(r) : hostNet(r);
-  return ls.flatMap((src) => rs.map((dst) => ({ src, dst, proto: 0, srcPort: 0, dstPort: 0 })));
+/** The conn's outbound selectors (its subnets, or host addresses, with leftprotoport=): what its traps cover. */
+export function trapSelectors(conn: ConnectionConfig): KernelSelector[] {
+  const [l, r] = [localEnd(conn), remoteEnd(conn)];
+  const ends = [l, r].map((e) => {
+    const address = hostAddress(e);
+    const subnets = subnetTexts(e);
+    return subnets.length > 0 || address !== undefined ? endSelectors(e, address ?? '') : [];
+  });
+  return kernelSelectors(ends[0]!, ends[1]!);
+}
+
+/** Does the trap selector `trap` cover the packet selector `packet` (host addresses, its protocol and ports)? */
+export function covers(trap: KernelSelector, packet: KernelSelector): boolean {
+  const inside = (outer: string, inner: string): boolean => within(tsFromCidr(inner), tsFromCidr(outer));
+  return inside(trap.src, packet.src) && inside(trap.dst, packet.dst)
+    && (trap.proto === 0 || trap.proto === packet.proto)
+    && (trap.srcPort === 0 || trap.srcPort === packet.srcPort)
+    && (trap.dstPort === 0 || trap.dstPort === packet.dstPort);
+}
+
+/** What routing a conn installs: a trap that negotiates, or the shunt of a type=passthrough|drop|reject conn. */
+export function routeAction(conn: ConnectionConfig): 'trap' | 'pass' | 'drop' | 'reject' {
+  switch (conn.type) {
+    case 'passthrough':
+      return 'pass';
+    case 'drop':
+    case 'reject':
+      return conn.type;
+    default:
+      return 'trap';
+  }
+}
+
+/** A trap or hold names the conn's gateways (XFRM acquires for them); without both addresses, a bare one. */
+function shuntTemplate(conn: ConnectionConfig, selector: KernelSelector): NonNullable<KernelPolicy['template']> {
+  const src = hostAddress(localEnd(conn));
+  const dst = hostAddress(remoteEnd(conn));
+  if (src === undefined || dst === undefined) return bareShuntTemplate(selector);
+  return { src, dst, proto: 'esp', mode: conn.type === 'transport' ? 'transport' : 'tunnel', reqid: 0 };
+}
+
+/** `ipsec auto --unroute` of a conn whose IPsec SA is up: Libreswan's RC_RTBUSY. */
+export class RouteBusyError extends Error {
+  constructor(name: string) {
+    super(`"${name}": cannot unroute: route busy (its IPsec SA is up; ipsec auto --down first)`);
+    this.name = 'RouteBusyError';
+  }
 }
 
 /** Told when a conn is added and when its trap policies go in or out (the daemon runs the updown route verbs). */
@@ -74,6 +116,10 @@ export class ConnectionDb {
     return this.entries.get(name)?.conn;
   }
 
+  isRouted(name: string): boolean {
+    return this.entries.get(name)?.routed ?? false;
+  }
+
   /** Adds a conn (the caller checked the name is free and the conn oriented). */
   add(conn: ConnectionConfig, origin: string): void {
     this.engine.addConnection(conn);
@@ -81,9 +127,14 @@ export class ConnectionDb {
     this.hooks?.added?.(conn);
   }
 
+  /** Deletes the conn: its SAs, then its trap and hold policies. */
   async delete(name: string): Promise<void> {
-    await this.unroute(name);
+    const e = this.entries.get(name);
+    const wasRouted = e?.routed ?? false;
+    if (e) e.routed = false;
     await this.engine.deleteConnection(name);
+    if (e) await this.removeShunts(e.conn);
+    if (e && wasRouted) this.hooks?.unrouted(e.conn);
     this.entries.delete(name);
   }
 
@@ -92,19 +143,76 @@ export class ConnectionDb {
     const e = this.entries.get(name);
     if (!e) throw new Error(`no connection named "${name}"`);
     if (e.routed) return 0;
-    const selectors = trapSelectors(e.conn);
-    for (const selector of selectors) await this.kernel.addPolicy({ selector, direction: 'out', action: 'trap', priority: 0 });
+    const n = await this.setShunts(e.conn, routeAction(e.conn));
     e.routed = true;
     this.hooks?.routed(e.conn);
-    return selectors.length;
+    return n;
   }
 
+  /** Removes the trap (or hold) policies; refused while the conn's IPsec SA is up. */
   async unroute(name: string): Promise<void> {
     const e = this.entries.get(name);
     if (!e || !e.routed) return;
-    for (const selector of trapSelectors(e.conn)) await this.kernel.delPolicy(selector, 'out').catch(() => undefined);
+    if (this.hasLiveChild(name)) throw new RouteBusyError(name);
+    await this.removeShunts(e.conn);
     e.routed = false;
     this.hooks?.unrouted(e.conn);
+  }
+
+  /**
+   * Puts the traps of a routed conn (back) in place where it has no IPsec policy: after its SAs went down,
+   * after an on-demand negotiation, and to re-arm a trap that fired. Returns how many.
+   */
+  async restoreTraps(name: string): Promise<number> {
+    const e = this.entries.get(name);
+    if (!e || !e.routed) return 0;
+    return this.setShunts(e.conn, routeAction(e.conn));
+  }
+
+  /** The trap of `name` that covers `packet` becomes a %hold while the conn negotiates. */
+  async hold(name: string, packet: KernelSelector): Promise<KernelSelector | undefined> {
+    const e = this.entries.get(name);
+    const selector = e && trapSelectors(e.conn).find((s) => covers(s, packet));
+    if (!selector) return undefined;
+    await this.setShunts(e.conn, 'hold', selector);
+    return selector;
+  }
+
+  /** The routed conn (in the order they were added) whose trap covers the packet. */
+  findRouted(packet: KernelSelector): string | undefined {
+    for (const [name, e] of this.entries) {
+      if (e.routed && routeAction(e.conn) === 'trap' && trapSelectors(e.conn).some((s) => covers(s, packet))) return name;
+    }
+    return undefined;
+  }
+
+  hasLiveChild(name: string): boolean {
+    return this.engine.status().childSas.some((c) => c.connection === name);
+  }
+
+  /** trap/hold (or pass/drop/reject) policies for the conn's selectors (or one), leaving IPsec policies alone. */
+  private async setShunts(conn: ConnectionConfig, action: 'trap' | 'hold' | 'pass' | 'drop' | 'reject', only?: KernelSelector): Promise<number> {
+    const installed = new Map((await this.kernel.listPolicies()).map((p) => [selectorKey(p.selector, p.direction), p]));
+    let n = 0;
+    for (const selector of only ? [only] : trapSelectors(conn)) {
+      const existing = installed.get(selectorKey(selector, 'out'));
+      if (existing?.action === 'ipsec') continue;
+      const policy: KernelPolicy = { selector, direction: 'out', action, priority: selectorPriority(selector) };
+      if (action === 'trap' || action === 'hold') policy.template = shuntTemplate(conn, selector);
+      if (existing) await this.kernel.updatePolicy(policy);
+      else await this.kernel.addPolicy(policy);
+      n++;
+    }
+    return n;
+  }
+
+  private async removeShunts(conn: ConnectionConfig): Promise<void> {
+    const installed = new Map((await this.kernel.listPolicies()).map((p) => [selectorKey(p.selector, p.direction), p]));
+    for (const selector of trapSelectors(conn)) {
+      const existing = installed.get(selectorKey(selector, 'out'));
+      const ours = existing !== undefined && (existing.action === 'trap' || existing.action === 'hold' || existing.action === routeAction(conn));
+      if (ours) await this.kernel.delPolicy(selector, 'out').catch(() => undefined);
+    }
   }
 
   summaries(): ConnectionSummary[] {
@@ -112,7 +220,7 @@ export class ConnectionDb {
       name: e.conn.name,
       local: e.conn.local ?? null,
       spd: spdText(e.conn),
-      routing: e.routed ? 'routed' : 'unrouted',
+      routing: e.routed ? (this.hasLiveChild(e.conn.name) ? 'erouted' : 'routed') : 'unrouted',
       auto: e.conn.auto,
       ike: e.conn.ike ?? 'default',
       esp: e.conn.esp ?? 'default',

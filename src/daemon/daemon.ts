@@ -24,6 +24,7 @@ import type { UserspaceKernel } from '../kernel/userspace';
 import { chooseDatapathAddress } from './datapath-address';
 import { UpdownDriver } from './updown-driver';
 import type { PlutoOptions } from './options';
+import { OnDemand } from './on-demand';
 import { handleRequest } from './requests';
 import { orientWithPorts } from './port-orientation';
 
@@ -60,6 +61,7 @@ export class Pluto {
   updown!: UpdownDriver;
   engine!: IkeEngineApi;
   conns!: ConnectionDb;
+  onDemand!: OnDemand;
   sockets!: IkeSockets;
   secrets: SecretsDb | null = null;
   /** When each Child SA came up (seconds since the epoch), for --trafficstatus add_time. */
@@ -158,6 +160,14 @@ export class Pluto {
           this.logger.info(`"${c.connection}" #${c.serial}: IPsec SA deleted (${why})`);
           const conn = this.conns.get(c.connection);
           if (conn) this.updown.childDown(conn, c, this.ikeInfo(c.ikeSerial));
+          // A routed conn whose SA went away is trapped (and routed) again: the next packet negotiates anew.
+          if (conn && this.conns.isRouted(c.connection)) {
+            if (!this.conns.hasLiveChild(c.connection)) this.updown.stillRouted(conn);
+            this.conns.restoreTraps(c.connection).then(
+              (n) => n > 0 && this.logger.info(`"${c.connection}": trap policies back (${n})`),
+              (err: Error) => this.logger.error(`"${c.connection}": cannot restore its trap: ${err.message}`),
+            );
+          }
         },
       },
       uniqueIds: o.uniqueids,
@@ -169,6 +179,10 @@ export class Pluto {
       added: (c) => this.checkDatapathAddress(c),
       routed: (c) => this.updown.routed(c),
       unrouted: (c) => this.updown.unrouted(c),
+    });
+    this.onDemand = new OnDemand({ conns: this.conns, engine: this.engine, clock: realClock, logger: this.logger });
+    this.kernel.onEvent((e) => {
+      if (e.type === 'acquire') this.onDemand.acquire(e.selector);
     });
     const bound = await this.sockets.start();
     for (const f of bound.failed) this.logger.warn(`cannot listen for IKE on ${f.address}: ${f.error}`);
@@ -273,6 +287,7 @@ export class Pluto {
       }
     };
     await step('control socket', () => this.control?.close());
+    this.onDemand?.stop();
     if (this.engine) await step('engine', () => this.shutdownEngine());
     if (this.updown) await step('updown', () => this.updown.idle());
     if (this.kernel) await step('kernel', async () => {

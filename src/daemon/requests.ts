@@ -6,6 +6,9 @@ import { RC, Request, StatusData, TrafficEntry } from '../control/protocol';
 import type { Reply } from '../control/server';
 import type { Pluto } from './daemon';
 import { resolveDebugClasses } from './logger';
+import { RouteBusyError } from './connections';
+import { runEroute } from './eroute';
+import { formatSaid } from '../eroute/said';
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -160,6 +163,9 @@ export async function handleRequest(pluto: Pluto, req: Request, reply: Reply): P
       if (!known(req.args.name)) return;
       try {
         const n = await pluto.conns.route(req.args.name);
+        // As Libreswan, the answer comes once the updown script routed the conn: traffic may follow at once.
+        await pluto.updown.settled(req.args.name);
+        log.info(`"${req.args.name}": routed (${n} trap polic${n === 1 ? 'y' : 'ies'})`);
         reply.log(RC.COMMENT, `"${req.args.name}": routed (${n} trap polic${n === 1 ? 'y' : 'ies'})`);
         return reply.done(0);
       } catch (err) {
@@ -168,8 +174,16 @@ export async function handleRequest(pluto: Pluto, req: Request, reply: Reply): P
       }
     case 'unroute':
       if (!known(req.args.name)) return;
-      await pluto.conns.unroute(req.args.name);
-      return reply.done(0);
+      try {
+        await pluto.conns.unroute(req.args.name);
+        await pluto.updown.settled(req.args.name);
+        log.info(`"${req.args.name}": unrouted`);
+        return reply.done(0);
+      } catch (err) {
+        const rc = err instanceof RouteBusyError ? RC.RTBUSY : RC.INTERNAL_ERROR;
+        reply.log(rc, message(err));
+        return reply.done(rc, undefined, message(err));
+      }
     case 'status':
       return reply.done(0, { kind: 'status', status: statusData(pluto) });
     case 'trafficstatus':
@@ -191,6 +205,16 @@ export async function handleRequest(pluto: Pluto, req: Request, reply: Reply): P
       pluto.logger.setDebug(classes);
       reply.log(RC.COMMENT, `debug: ${[...classes].join('+') || 'none'}`);
       return reply.done(0);
+    }
+    case 'eroute': {
+      const args = req.args;
+      const r = await runEroute({ kernel: pluto.kernel, childSas: () => pluto.engine.status().childSas }, args);
+      if (!r.ok) return reply.done(1, undefined, r.error);
+      if (args.op !== 'list') {
+        const s = args.op === 'clear' ? '' : ` ${args.selector.src} -> ${args.selector.dst}${args.op !== 'del' ? ` => ${formatSaid(args.said)}` : ''}`;
+        log.info(`eroute --${args.op}${s}${r.note ? `: ${r.note}` : ''}`);
+      }
+      return reply.done(0, { kind: 'eroute', eroutes: r.entries ?? [], kernel: pluto.kernel.name, countsKept: r.countsKept });
     }
     case 'shutdown':
       reply.log(RC.COMMENT, 'shutting down');

@@ -65,6 +65,14 @@ export class UpdownDriver {
     this.queue(conn, 'route');
   }
 
+  /**
+   * A routed conn's last Child SA went down (`down` is queued): its trap is back, so the route that brings
+   * its traffic to the trap must be too (the userspace stack's down-client took it out of the TUN).
+   */
+  stillRouted(conn: ConnectionConfig): void {
+    this.queue(conn, 'route');
+  }
+
   unrouted(conn: ConnectionConfig): void {
     this.queue(conn, 'unroute');
   }

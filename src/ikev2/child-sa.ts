@@ -2,6 +2,7 @@
 // traffic through them; installed and removed through the Kernel interface.
 import type { ChildSaInfo } from './engine-api';
 import type { Kernel, KernelPolicy, KernelSa, KernelSelector, SaMode } from '../kernel/kernel';
+import { selectorKey, selectorPriority } from '../kernel/priority';
 import type { ConnectionConfig } from '../config/model';
 import { formatNegotiated, type Negotiated } from './proposals';
 import type { ChildKeys, EspDirectionKeys } from './keymat';
@@ -26,8 +27,6 @@ export interface ChildSaParams {
   /** UDP encapsulation ports (ours, the peer's) when NAT-T is in use. */
   encap?: { localPort: number; remotePort: number };
 }
-
-const POLICY_PRIORITY_BASE = 1_000_000;
 
 export class ChildSa {
   installed = false;
@@ -89,8 +88,7 @@ export class ChildSa {
     const { p } = this;
     const out: KernelPolicy[] = [];
     for (const sel of this.outSelectors) {
-      const prefixes = Number(sel.src.split('/')[1]) + Number(sel.dst.split('/')[1]);
-      const priority = POLICY_PRIORITY_BASE - prefixes * 8;
+      const priority = selectorPriority(sel);
       const tmplOut = { src: p.localAddress, dst: p.remoteAddress, proto: 'esp' as const, mode: p.mode, reqid: p.reqid };
       const tmplIn = { src: p.remoteAddress, dst: p.localAddress, proto: 'esp' as const, mode: p.mode, reqid: p.reqid };
       const policy = (selector: KernelSelector, direction: 'in' | 'out' | 'fwd', template: KernelPolicy['template']): KernelPolicy => {
@@ -164,8 +162,7 @@ export class ChildSa {
 }
 
 export function policyKey(p: { selector: KernelSelector; direction: string }): string {
-  const s = p.selector;
-  return `${s.src}:${s.srcPort}>${s.dst}:${s.dstPort}/${s.proto} ${p.direction}`;
+  return selectorKey(p.selector, p.direction);
 }
 
 function wipeKeys(k: ChildKeys): void {

@@ -108,6 +108,11 @@ export interface Kernel {
   updatePolicy(policy: KernelPolicy): Promise<void>;
   delPolicy(selector: KernelSelector, direction: PolicyDirection): Promise<void>;
   listPolicies(): Promise<KernelPolicy[]>;
+  /**
+   * Packets that matched the policy (ipsec_eroute's count), where the kernel keeps such a count; absent
+   * where it does not (`ipsec eroute` then prints 0 and says so with --json).
+   */
+  policyPackets?(selector: KernelSelector, direction: PolicyDirection): Promise<number>;
   /** Removes every SA and policy this daemon installed. */
   flush(): Promise<void>;
   /** Acquire / expire / polexpire events. */

@@ -133,6 +133,12 @@ export class UserspaceKernel implements Kernel {
     this.policies.delete(selectorKey(selector, direction));
   }
 
+  async policyPackets(selector: KernelSelector, direction: PolicyDirection): Promise<number> {
+    const n = this.datapath.policyPackets(toDatapathSelector(selector), direction);
+    if (n === undefined) throw new UserspaceKernelError('ERR_IPSEC_NO_POLICY', `no ${direction} policy ${selector.src} -> ${selector.dst}`);
+    return n;
+  }
+
   async listPolicies(): Promise<KernelPolicy[]> {
     return [...this.policies.values()].map((p) => structuredClone(p));
   }

@@ -142,6 +142,8 @@ export interface Datapath {
   saCounters(spi: number, direction: DatapathDirection): DatapathSaCounters | undefined;
   addPolicy(policy: DatapathPolicy): void;
   delPolicy(selector: DatapathSelector, direction: 'in' | 'out' | 'fwd'): void;
+  /** Outbound packets the policy matched (a TSO super-packet counts its segments); undefined if there is no such policy. */
+  policyPackets(selector: DatapathSelector, direction: 'in' | 'out' | 'fwd'): number | undefined;
   /** Removes every SA and policy. */
   flush(): void;
   counters(): DatapathCounters;

@@ -109,6 +109,7 @@ createInterface({ input: process.stdin })
       } else if (r.op === 'info') result = dp.info();
       else if (r.op === 'sendIke') dp.sendIke(Buffer.from(r.message ?? '', 'hex'), r.address ?? '', r.port ?? 0);
       else if (r.op === 'addPolicy' && r.policy) dp.addPolicy(r.policy);
+      else if (r.op === 'policyPackets' && r.policy) result = dp.policyPackets(r.policy.selector, r.policy.direction) ?? null;
       else if (r.op === 'delSa') dp.delSa(config.outSpi, 'out');
       else throw new Error(`unknown op ${r.op}`);
       print({ id: r.id, result: result ?? null });

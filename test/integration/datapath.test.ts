@@ -115,7 +115,13 @@ test('datapath: policy actions: trap raises one acquire then holds, reject answe
     assert.equal(after.policyReject - before.policyReject, 2);
     assert.equal(after.policyDrop - before.policyDrop, 2);
     assert.equal(west.events.filter((e) => e.event === 'acquire').length, 1);
+    const counted = async (dst: string): Promise<number | null> => west.request<number | null>('policyPackets', policy(dst, 'drop'));
+    assert.deepEqual([await counted('10.3.0.0/24'), await counted('10.4.0.0/24'), await counted('10.5.0.0/24'), await counted('10.6.0.0/24')], [3, 2, 2, null], 'per-policy packet counts (ipsec eroute)');
+    const ipsecBefore = (await counted('10.2.0.0/24')) ?? 0;
     assert.equal((await ping(westNs, '10.2.0.1', '10.1.0.1', 1)).code, 0, 'the ipsec policy still carries its traffic');
+    assert.equal(await counted('10.2.0.0/24'), ipsecBefore + 1);
+    await west.request('addPolicy', { policy: { ...(policy('10.3.0.0/24', 'hold') as { policy: object }).policy, replace: true } });
+    assert.equal(await counted('10.3.0.0/24'), 3, 'a replaced policy keeps its count');
   });
 });
 

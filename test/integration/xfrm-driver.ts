@@ -4,6 +4,12 @@
 import * as dgram from 'node:dgram';
 import * as readline from 'node:readline';
 
+import { parseIpsecConfText } from '../../src/config';
+import type { ErouteArgs } from '../../src/control/eroute-wire';
+import { ConnectionDb } from '../../src/daemon/connections';
+import { runEroute } from '../../src/daemon/eroute';
+import { OnDemand } from '../../src/daemon/on-demand';
+import type { IkeEngineApi, InitiateResult } from '../../src/ikev2/engine-api';
 import { detectKernel } from '../../src/kernel/detect';
 import type { KernelSa } from '../../src/kernel/kernel';
 import { XfrmKernel } from '../../src/kernel/xfrm/xfrm-kernel';
@@ -37,8 +43,35 @@ async function sendUdp(src: string, dst: string, port: number): Promise<string |
   return result;
 }
 
+/**
+ * A routed conn over this kernel with pluto's on-demand logic; the engine only records what it was asked to
+ * initiate (its negotiation never ends): what the kernel's ACQUIRE sets off up to the IKE exchange.
+ */
+function routedConn(kernel: XfrmKernel, text: string): { route: () => Promise<number>; initiated: string[]; log: string[] } {
+  const conn = { ...parseIpsecConfText(text, 'driver.conf').conns[0]!, local: 'left' as const };
+  const initiated: string[] = [];
+  const log: string[] = [];
+  const engine = {
+    addConnection: () => undefined,
+    deleteConnection: async () => undefined,
+    status: () => ({ ikeSas: [], childSas: [] }),
+    initiate: (name: string) => {
+      initiated.push(name);
+      return new Promise<InitiateResult>(() => undefined);
+    },
+  } as unknown as IkeEngineApi;
+  const conns = new ConnectionDb(engine, kernel);
+  conns.add(conn, 'driver.conf');
+  const onDemand = new OnDemand({ conns, engine, clock: { setTimer: (ms, fire) => { const t = setTimeout(fire, ms); return { cancel: () => clearTimeout(t) }; } }, logger: { error: (m) => log.push(m), warn: (m) => log.push(m), info: (m) => log.push(m), debug: () => undefined } });
+  kernel.onEvent((e) => {
+    if (e.type === 'acquire') onDemand.acquire(e.selector);
+  });
+  return { route: () => conns.route(conn.name), initiated, log };
+}
+
 async function main(): Promise<void> {
   const kernel = new XfrmKernel();
+  let routed: ReturnType<typeof routedConn> | undefined;
   const call = async (method: string, args: unknown[]): Promise<unknown> => {
     switch (method) {
       case 'allocSpi':
@@ -72,6 +105,14 @@ async function main(): Promise<void> {
         return sendUdp(args[0] as string, args[1] as string, args[2] as number);
       case 'detect':
         return detectKernel();
+      case 'routeConn':
+        routed = routedConn(kernel, args[0] as string);
+        return routed.route();
+      case 'onDemandState':
+        return { initiated: routed?.initiated ?? [], log: routed?.log ?? [] };
+      case 'eroute':
+        // pluto's eroute operations on this kernel's policies (no Child SA: magic SAIDs only).
+        return runEroute({ kernel, childSas: () => [] }, args[0] as ErouteArgs);
       default:
         throw new Error(`unknown method ${method}`);
     }

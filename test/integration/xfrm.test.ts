@@ -1,7 +1,8 @@
 // XfrmKernel against the real kernel, in scratch network namespaces: policies (in/out/fwd, IPv4 and IPv6,
 // templates, priorities, marks) as `ip xfrm policy` shows them, compared with the same policies added by
 // iproute2 itself in a reference namespace; SA installs (refused cleanly where the kernel has no ESP);
-// allocSpi; ACQUIRE and EXPIRE events; detect.ts.
+// allocSpi; ACQUIRE and EXPIRE events; detect.ts; pluto's eroute operations and its routing and on-demand
+// negotiation over XFRM policies.
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -323,6 +324,51 @@ describe('XfrmKernel in a network namespace', { skip }, () => {
       assert.equal(acquire.selector.proto, 17);
       assert.equal(acquire.selector.dstPort, 9);
     }
+    await drv.call('flushAll');
+  });
+
+  test('ipsec eroute operations on the kernel\'s XFRM policies: the magic SAIDs round-trip, clear leaves in/fwd alone', async () => {
+    const sel = (dst: string, proto = 0, dstPort = 0) => ({ src: '10.1.0.0/24', dst, proto, srcPort: 0, dstPort });
+    const magic = (action: string) => ({ kind: 'magic', action });
+    const ok = { ok: true, countsKept: false };
+    await drv.call('addPolicy', POLICIES[1]!.policy);
+    for (const [dst, action] of [['10.3.0.0/24', 'trap'], ['10.4.0.0/24', 'pass'], ['10.5.0.0/24', 'drop'], ['10.6.0.0/24', 'reject'], ['10.7.0.0/24', 'hold']] as const) {
+      assert.deepEqual(await drv.call('eroute', { op: 'add', selector: sel(dst), said: magic(action) }), ok, action);
+    }
+    assert.deepEqual(await drv.call('eroute', { op: 'add', selector: sel('10.8.0.0/24', 6, 110), said: magic('drop') }), ok);
+    const listed = await drv.call<{ entries: { packets: number; selector: { dst: string; dstPort: number }; said: { action: string } }[] }>('eroute', { op: 'list' });
+    assert.deepEqual(listed.entries.map((e) => `${e.selector.dst}:${e.selector.dstPort} ${e.said.action} ${e.packets}`).sort(), [
+      '10.3.0.0/24:0 trap 0', '10.4.0.0/24:0 pass 0', '10.5.0.0/24:0 drop 0', '10.6.0.0/24:0 reject 0', '10.7.0.0/24:0 hold 0', '10.8.0.0/24:110 drop 0',
+    ]);
+    assert.match(ns!.ip('xfrm', 'policy'), /src 10\.1\.0\.0\/24 dst 10\.8\.0\.0\/24 proto tcp dport 110 \n\tdir out action block/);
+    assert.deepEqual(await drv.call('eroute', { op: 'replace', selector: sel('10.3.0.0/24'), said: magic('pass') }), ok);
+    assert.deepEqual(await drv.call('eroute', { op: 'del', selector: sel('10.4.0.0/24'), said: magic('drop') }), { ok: false, error: 'eroute 10.1.0.0/24 -> 10.4.0.0/24 goes to %pass, not %drop: not deleted' });
+    assert.deepEqual(await drv.call('eroute', { op: 'del', selector: sel('10.4.0.0/24'), said: null }), ok);
+    const after = await drv.call<{ entries: { selector: { dst: string }; said: { action: string } }[] }>('eroute', { op: 'list' });
+    assert.deepEqual(after.entries.map((e) => `${e.selector.dst} ${e.said.action}`).sort(), ['10.3.0.0/24 pass', '10.5.0.0/24 drop', '10.6.0.0/24 reject', '10.7.0.0/24 hold', '10.8.0.0/24 drop']);
+    assert.deepEqual(await drv.call('eroute', { op: 'clear' }), { ...ok, note: '5 eroutes deleted' });
+    assert.deepEqual((await drv.call<KernelPolicy[]>('listPolicies')).map((p) => p.direction), ['in'], 'the inbound policy stays');
+    await drv.call('flushAll');
+  });
+
+  test('auto=route over XFRM: the trap is an ESP-template policy to the peer; a packet raises ACQUIRE, pluto holds and initiates', async () => {
+    const conf = 'conn west-east\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tleftsubnet=10.1.0.0/24\n\trightsubnet=10.2.0.0/24\n';
+    assert.equal(await drv.call('routeConn', conf), 1);
+    assert.match(ns!.ip('xfrm', 'policy'), /src 10\.1\.0\.0\/24 dst 10\.2\.0\.0\/24 \n\tdir out priority \d+ ptype main \n\ttmpl src 192\.0\.2\.1 dst 192\.0\.2\.2\n\t\tproto esp reqid 0 mode tunnel/);
+    const listed = await drv.call<{ entries: { said: { action: string } }[] }>('eroute', { op: 'list' });
+    assert.deepEqual(listed.entries.map((e) => e.said.action), ['trap'], 'listed as %trap, not as an IPsec eroute');
+    await drv.call('subscribe');
+    const sent = await drv.call<string | null>('sendUdp', '10.1.0.1', '10.2.0.7', 9);
+    assert.ok(sent === null || sent === 'EAGAIN' || sent === 'EPERM', String(sent));
+    let state = { initiated: [] as string[], log: [] as string[] };
+    for (let i = 0; i < 100 && state.initiated.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      state = await drv.call('onDemandState');
+    }
+    assert.deepEqual(state.initiated, ['west-east']);
+    assert.ok(state.log.some((l) => /^"west-east": initiate on demand from 10\.1\.0\.1:\d+ to 10\.2\.0\.7:9 proto=17 because: acquire$/.test(l)), state.log.join('\n'));
+    const held = await drv.call<{ entries: { said: { action: string } }[] }>('eroute', { op: 'list' });
+    assert.deepEqual(held.entries.map((e) => e.said.action), ['hold'], 'a %hold while negotiating');
     await drv.call('flushAll');
   });
 

@@ -69,6 +69,9 @@ test('policies: listed as installed, replaced, deleted; an ipsec policy needs it
   await k.delPolicy(trap.selector, 'out');
   assert.deepEqual((await k.listPolicies()).map((p) => p.direction).sort(), ['in', 'out']);
   await assert.rejects(k.delPolicy(trap.selector, 'out'), { code: 'ERR_IPSEC_NO_POLICY' });
+  assert.equal(await k.policyPackets(out.selector, 'out'), 0, 'per-policy counts (no packet went through)');
+  assert.equal(await k.policyPackets(out.selector, 'in'), 0);
+  await assert.rejects(k.policyPackets(trap.selector, 'out'), { code: 'ERR_IPSEC_NO_POLICY' });
 });
 
 test('time lifetimes: a soft then a hard expire event, and the hard one deletes the SA', async () => {
