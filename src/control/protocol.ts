@@ -65,6 +65,9 @@ export interface ConnectionSummary {
   ike: string;
   esp: string;
   origin: string;
+  /** How we authenticate and how the peer must ("rsasig+ecdsa", "secret"): leftauth=/rightauth= or authby=. */
+  ourAuth: string;
+  theirAuth: string;
 }
 
 export interface TrafficEntry {

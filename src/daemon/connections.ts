@@ -2,6 +2,7 @@
 // shows of them, and the trap policies of routed ones (auto=route / ipsec auto --route).
 import type { ConnectionConfig, EndConfig } from '../config/model';
 import type { ConnectionSummary } from '../control/protocol';
+import { localPolicy, policyText, remotePolicy } from '../ikev2/auth-policy';
 import type { IkeEngineApi } from '../ikev2/engine-api';
 import type { Kernel, KernelSelector } from '../kernel/kernel';
 
@@ -107,6 +108,8 @@ export class ConnectionDb {
       ike: e.conn.ike ?? 'default',
       esp: e.conn.esp ?? 'default',
       origin: e.origin,
+      ourAuth: e.conn.local !== undefined ? policyText(localPolicy(e.conn)) : '',
+      theirAuth: e.conn.local !== undefined ? policyText(remotePolicy(e.conn)) : '',
     }));
   }
 }

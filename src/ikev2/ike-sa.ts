@@ -91,6 +91,11 @@ export class IkeSa {
   localBehindNat = false;
   remoteBehindNat = false;
   peerFragmentation = false;
+  /** The hashes the peer can verify (its SIGNATURE_HASH_ALGORITHMS); undefined when it sent none. */
+  peerSignatureHashes?: number[];
+  /** How each end authenticated, once known ("RSA with SHA2_256", "authby=secret"). */
+  localAuth = '';
+  peerAuth = '';
   localId?: IkeId;
   remoteId?: IkeId;
   children: ChildSa[] = [];
@@ -417,6 +422,8 @@ export class IkeSa {
       remoteId: this.remoteId?.toString() ?? '',
       algorithms: this.alg !== undefined ? formatNegotiated(this.alg) : '',
       establishedAt: this.establishedAt,
+      localAuth: this.localAuth,
+      peerAuth: this.peerAuth,
     };
   }
 }

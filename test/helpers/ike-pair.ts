@@ -9,7 +9,7 @@ import { parseIkeHeader } from '../../src/ikev2/codec';
 import { exchangeTypeName } from '../../src/ikev2/constants';
 import { silentLogger, type Logger } from '../../src/log';
 import { secretCopy } from '../../src/native/secret';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import { FakeClock } from './fake-clock';
 import { RecordingKernel } from '../../src/kernel/recording';
 
@@ -41,6 +41,9 @@ export interface PairOptions {
   ddosIkeThreshold?: number;
   uniqueIds?: boolean;
   logger?: Logger;
+  /** Each engine's private key for signature authentication (its peer's public key goes in the conf). */
+  privateKeyA?: KeyObject;
+  privateKeyB?: KeyObject;
 }
 
 function connFor(text: string, local: Side): ConnectionConfig {
@@ -83,7 +86,10 @@ export class IkePair {
       kernel,
       clock: this.clock,
       random: (n) => randomBytes(n),
-      secrets: { findPsk: (_l: IkeId, _r: IkeId) => secretCopy(Buffer.from(psk)) },
+      secrets: {
+        findPsk: (_l: IkeId, _r: IkeId) => secretCopy(Buffer.from(psk)),
+        findPrivateKey: () => (name === 'a' ? opts.privateKeyA : opts.privateKeyB) ?? null,
+      },
       logger: opts.logger ?? silentLogger,
       events: ev,
       uniqueIds: opts.uniqueIds ?? true,
