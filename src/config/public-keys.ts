@@ -1,6 +1,7 @@
 // Raw public keys of ipsec.conf: leftrsasigkey= (alias leftpubkey=) and leftecdsakey=. Accepted forms:
 //   0s<base64> / 0x<hex> of an RFC 3110 RSA key (exponent length, exponent, modulus) - Libreswan's form;
-//   0s / 0x of a DER SubjectPublicKeyInfo (RSA or EC: what `openssl pkey -pubout -outform DER` writes);
+//   0s / 0x of a DER SubjectPublicKeyInfo (RSA or EC: what `openssl pkey -pubout -outform DER` writes),
+//   or that base64 without 0s, as Libreswan 4's `showhostkey --pubkey` prints leftpubkey=;
 //   0s / 0x of an uncompressed EC point (04 | x | y) or of x | y alone (RFC 6605's form), P-256/384/521;
 //   a PEM file (BEGIN PUBLIC KEY or RSA PUBLIC KEY), by an absolute path or one relative to ipsec.conf;
 //   %none (no key) and %cert (the key of leftcert=; swanlet has no certificates: refused when used).
@@ -171,11 +172,19 @@ export function parsePublicKey(text: string, keyword: 'rsasigkey' | 'ecdsakey', 
     }
   }
   if (t.startsWith('%')) throw new PublicKeyError(`${t} is not a key (expected 0s..., 0x..., a PEM file, %none or %cert)`);
+  const bare = bareSpki(t);
+  if (bare !== null) return info(bare, 'the SubjectPublicKeyInfo');
   return info(fromPemFile(path.isAbsolute(t) ? t : path.resolve(baseDir, t)), `the key in ${t}`);
+}
+
+/** Base64 of a DER SubjectPublicKeyInfo without the 0s prefix (leftpubkey=MIIB...), else null. */
+function bareSpki(t: string): KeyObject | null {
+  if (!t.startsWith('M') || t.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(t)) return null;
+  return fromDer(Buffer.from(t, 'base64'));
 }
 
 /** True when the value names a file (relative ones must travel to the daemon made absolute). */
 export function isKeyFileValue(text: string): boolean {
   const t = text.trim();
-  return t !== '' && !t.startsWith('%') && !/^0[sx]/i.test(t);
+  return t !== '' && !t.startsWith('%') && !/^0[sx]/i.test(t) && bareSpki(t) === null;
 }

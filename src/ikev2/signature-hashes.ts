@@ -1,10 +1,20 @@
 // SIGNATURE_HASH_ALGORITHMS (RFC 7427 §4): each end lists, in IKE_SA_INIT, the hashes it can verify
-// (2 octets each); a signer picks one the verifier listed. We verify SHA2-256, SHA2-384 and SHA2-512.
+// (2 octets each); a signer picks one the verifier listed. We verify SHA2-256, SHA2-384 and SHA2-512, and
+// announce those our policies allow (none, and no notify, for authby=secret or rsa-sha1 alone).
+import type { ConnectionConfig } from '../config/model';
+import { localPolicy, remotePolicy } from './auth-policy';
 import { HashAlgorithm, NotifyStatus } from './constants';
 import type { NotifyPayload } from './codec';
 import { notify, u16 } from './messages';
 
 export const OUR_SIGNATURE_HASHES: readonly number[] = [HashAlgorithm.SHA2_256, HashAlgorithm.SHA2_384, HashAlgorithm.SHA2_512];
+
+/** The hashes a conn's policies (ours and the peer's) allow in RFC 7427 signatures, ascending. */
+export function signatureHashesOf(conn: ConnectionConfig): number[] {
+  const set = new Set<number>();
+  for (const p of [localPolicy(conn), remotePolicy(conn)]) for (const h of [...p.rsaHashes, ...p.ecdsaHashes]) set.add(h);
+  return OUR_SIGNATURE_HASHES.filter((h) => set.has(h));
+}
 
 export function hashNotify(hashes: readonly number[] = OUR_SIGNATURE_HASHES): NotifyPayload {
   return notify(NotifyStatus.SIGNATURE_HASH_ALGORITHMS, new Uint8Array(hashes.flatMap((h) => [...u16(h)])));

@@ -18,7 +18,7 @@ import { NAT_T_PORT } from '../connection';
 import { checkChosenProposal, negotiated, offeredGroups, selectProposal, toSaProposals } from '../proposals';
 import type { ConnectionConfig } from '../../config/model';
 import { dispatchRequests } from './dispatch';
-import { hashNotify, parseHashNotify } from '../signature-hashes';
+import { hashNotify, parseHashNotify, signatureHashesOf } from '../signature-hashes';
 import { startAuth } from './ike-auth';
 
 const NONCE_LENGTH = 32;
@@ -47,7 +47,9 @@ function natNotifies(sa: IkeSa, spiR: Uint8Array): Payload[] {
 function capabilityNotifies(sa: IkeSa): Payload[] {
   const out: Payload[] = [];
   if (sa.conn.fragmentation !== 'no') out.push(notify(NotifyStatus.IKEV2_FRAGMENTATION_SUPPORTED));
-  out.push(hashNotify());
+  // Libreswan's rule: announced only when the conn allows signatures, listing the hashes its policy allows.
+  const hashes = signatureHashesOf(sa.conn);
+  if (hashes.length > 0) out.push(hashNotify(hashes));
   return out;
 }
 
