@@ -6,7 +6,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 
 import { AuthMethod, HashAlgorithm } from '../../../src/ikev2/constants';
 import { policyFromWords } from '../../../src/ikev2/auth-policy';
-import { algorithmIdentifier, parseAlgorithmIdentifier, signAuth, SignatureError, verifyAuth, type SignatureScheme } from '../../../src/ikev2/signatures';
+import { algorithmIdentifier, parseAlgorithmIdentifier, signAuth, verifyAuth, type SignatureScheme } from '../../../src/ikev2/signatures';
 import { parseHashNotify, usableHashes, hashNotify } from '../../../src/ikev2/signature-hashes';
 import { hex, loadVectors } from '../../helpers/vectors';
 
