@@ -5,7 +5,13 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 
-import { rfc3110Of } from '../../src/config/public-keys';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { ckaidOf, rfc3110Of } from '../../src/config/public-keys';
+import { loadSecrets } from '../../src/config/secrets';
+import type { PrivateKeyQuery } from '../../src/ikev2/engine-api';
 import { parseMessage } from '../../src/ikev2/codec';
 import { HashAlgorithm, NotifyStatus, PayloadType } from '../../src/ikev2/constants';
 import { parseHashNotify } from '../../src/ikev2/signature-hashes';
@@ -185,4 +191,41 @@ test('no public key for the peer: refused, naming the keywords to set', async ()
   const pair = new IkePair({ conf: sigConf(RSA_W, RSA_E, ['authby=rsasig']), confB: withoutWestKey, privateKeyA: RSA_W.privateKey, privateKeyB: RSA_E.privateKey, logger });
   await assertBothFail(pair, /AUTHENTICATION_FAILED/);
   assert.ok(lines.some((l) => l.includes('IKE_AUTH refused: the initiator\'s AUTH: no public key for the peer (leftrsasigkey= / leftpubkey= / leftecdsakey=)')), lines.join('\n'));
+});
+
+test('an IKE SA rekey keeps how both ends authenticated', async () => {
+  const pair = new IkePair({ conf: sigConf(P384_W, RSA_E, []), privateKeyA: P384_W.privateKey, privateKeyB: RSA_E.privateKey });
+  await establish(pair);
+  const before = auths(pair);
+  const done = pair.b.engine.rekey('test', 'ike');
+  await pair.run();
+  await done;
+  assert.equal(pair.a.engine.status().ikeSas.length, 1);
+  assert.notEqual(pair.a.engine.status().ikeSas[0]!.serial, 1, 'a new IKE SA');
+  assert.deepEqual(auths(pair), before);
+});
+
+test('leftckaid= picks the signing key by CKAID from a real secrets database (--nssdir key store)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swanlet-ckaid-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'decoy.pem'), P256_E.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+    fs.writeFileSync(path.join(dir, 'west.pem'), P256_W.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+    fs.writeFileSync(path.join(dir, 'ipsec.secrets'), '', { mode: 0o600 });
+    const db = await loadSecrets(path.join(dir, 'ipsec.secrets'), { nssdir: dir });
+    const queries: PrivateKeyQuery[] = [];
+    const text = sigConf(P256_W, P256_E, ['authby=ecdsa']).replace(/\tleftecdsakey=.*\n/, `\tleftckaid=${ckaidOf(P256_W.publicKey)}\n`);
+    const pair = new IkePair({
+      conf: text,
+      confB: sigConf(P256_W, P256_E, ['authby=ecdsa']),
+      keyLookupA: (q) => (queries.push(q), db.findSigningKey(q)),
+      privateKeyB: P256_E.privateKey,
+    });
+    await establish(pair);
+    assert.equal(queries[0]!.ckaid, ckaidOf(P256_W.publicKey));
+    assert.deepEqual(queries[0]!.kinds, ['ecdsa']);
+    assert.equal(pair.b.engine.status().ikeSas[0]!.peerAuth, 'ECDSA with SHA2_256');
+    db.wipe();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

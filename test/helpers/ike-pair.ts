@@ -4,7 +4,7 @@ import { IkeId } from '../../src/config/id';
 import { parseIpsecConfText } from '../../src/config';
 import type { ConnectionConfig, Side } from '../../src/config/model';
 import { IkeEngine } from '../../src/ikev2/engine';
-import type { Datagram, EngineDeps, Endpoint, EngineEvents } from '../../src/ikev2/engine-api';
+import type { Datagram, EngineDeps, Endpoint, EngineEvents, PrivateKeyQuery } from '../../src/ikev2/engine-api';
 import { parseIkeHeader } from '../../src/ikev2/codec';
 import { exchangeTypeName } from '../../src/ikev2/constants';
 import { silentLogger, type Logger } from '../../src/log';
@@ -44,6 +44,9 @@ export interface PairOptions {
   /** Each engine's private key for signature authentication (its peer's public key goes in the conf). */
   privateKeyA?: KeyObject;
   privateKeyB?: KeyObject;
+  /** Instead of privateKeyA/B: the lookup itself (e.g. a real SecretsDb's findSigningKey). */
+  keyLookupA?: (q: PrivateKeyQuery) => KeyObject | null;
+  keyLookupB?: (q: PrivateKeyQuery) => KeyObject | null;
 }
 
 function connFor(text: string, local: Side): ConnectionConfig {
@@ -88,7 +91,10 @@ export class IkePair {
       random: (n) => randomBytes(n),
       secrets: {
         findPsk: (_l: IkeId, _r: IkeId) => secretCopy(Buffer.from(psk)),
-        findPrivateKey: () => (name === 'a' ? opts.privateKeyA : opts.privateKeyB) ?? null,
+        findPrivateKey: (q) => {
+          const lookup = name === 'a' ? opts.keyLookupA : opts.keyLookupB;
+          return lookup !== undefined ? lookup(q) : ((name === 'a' ? opts.privateKeyA : opts.privateKeyB) ?? null);
+        },
       },
       logger: opts.logger ?? silentLogger,
       events: ev,
