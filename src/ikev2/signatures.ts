@@ -5,7 +5,7 @@
 import { sign as cryptoSign, verify as cryptoVerify, constants, type KeyObject } from 'node:crypto';
 
 import { AuthMethod, HashAlgorithm } from './constants';
-import { DerError, derInt, derNull, oid, oidText, readAll, readTlv, seq, tlv } from './der';
+import { DerError, derInt, derNull, oid, oidText, readAll, readTlv, seq, tlv } from '../der';
 
 export type SignatureKeyType = 'rsa' | 'ecdsa';
 

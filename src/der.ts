@@ -1,5 +1,5 @@
-// The little DER that RFC 7427 needs: AlgorithmIdentifier values built from OIDs and read back (tag,
-// length, value), with definite lengths only. Anything malformed throws DerError.
+// The little DER that swanlet needs (RFC 7427 AlgorithmIdentifiers, DER_ASN1_DN IDs): TLVs built and read
+// back with definite lengths only, and OBJECT IDENTIFIERs. Anything malformed throws DerError.
 
 export class DerError extends Error {}
 
@@ -33,8 +33,13 @@ export function derInt(n: number): Uint8Array {
   return tlv(0x02, new Uint8Array(bytes));
 }
 
-/** An OBJECT IDENTIFIER from its dotted form. */
+/** An OBJECT IDENTIFIER (the whole TLV) from its dotted form. */
 export function oid(dotted: string): Uint8Array {
+  return tlv(0x06, oidContent(dotted));
+}
+
+/** The content octets of an OBJECT IDENTIFIER. */
+export function oidContent(dotted: string): Uint8Array {
   const arcs = dotted.split('.').map(Number);
   const out: number[] = [arcs[0]! * 40 + arcs[1]!];
   for (const arc of arcs.slice(2)) {
@@ -47,13 +52,14 @@ export function oid(dotted: string): Uint8Array {
     for (let i = 0; i < groups.length - 1; i++) groups[i]! |= 0x80;
     out.push(...groups);
   }
-  return tlv(0x06, new Uint8Array(out));
+  return new Uint8Array(out);
 }
 
 /** The dotted form of an OBJECT IDENTIFIER's content octets. */
 export function oidText(value: Uint8Array): string {
   if (value.length === 0) throw new DerError('empty OBJECT IDENTIFIER');
-  const arcs: number[] = [Math.floor(value[0]! / 40), value[0]! % 40];
+  const first = value[0]!;
+  const arcs: number[] = first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80];
   let v = 0;
   for (let i = 1; i < value.length; i++) {
     v = v * 128 + (value[i]! & 0x7f);
