@@ -21,7 +21,7 @@ export function formatStatus(s: StatusData): string[] {
   for (const c of s.connections) {
     add(`"${c.name}": ${c.spd}; ${c.routing}; eroute owner: #0`);
     add(`"${c.name}":   oriented: ${c.local ?? 'no'}; auto: ${c.auto}; loaded from: ${c.origin}`);
-    add(`"${c.name}":   our auth:${c.ourAuth}, their auth:${c.theirAuth}`);
+    add(`"${c.name}":   our auth:${c.ourAuth}, their auth:${c.theirAuth}, our autheap:${c.ourAutheap}, their autheap:${c.theirAutheap};`);
     add(`"${c.name}":   IKE algorithms: ${c.ike}`);
     add(`"${c.name}":   ESP algorithms: ${c.esp}`);
   }

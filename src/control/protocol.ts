@@ -68,6 +68,9 @@ export interface ConnectionSummary {
   /** How we authenticate and how the peer must ("rsasig+ecdsa", "secret"): leftauth=/rightauth= or authby=. */
   ourAuth: string;
   theirAuth: string;
+  /** leftautheap= / rightautheap= ("none", "tls"). */
+  ourAutheap: string;
+  theirAutheap: string;
 }
 
 export interface TrafficEntry {

@@ -3,6 +3,7 @@
 import type { ConnectionConfig, EndConfig } from '../config/model';
 import type { ConnectionSummary } from '../control/protocol';
 import { localPolicy, policyText, remotePolicy } from '../ikev2/auth-policy';
+import { localEnd, remoteEnd } from '../ikev2/connection';
 import type { IkeEngineApi } from '../ikev2/engine-api';
 import type { Kernel, KernelSelector } from '../kernel/kernel';
 
@@ -120,6 +121,8 @@ export class ConnectionDb {
       origin: e.origin,
       ourAuth: e.conn.local !== undefined ? policyText(localPolicy(e.conn)) : '',
       theirAuth: e.conn.local !== undefined ? policyText(remotePolicy(e.conn)) : '',
+      ourAutheap: e.conn.local !== undefined ? localEnd(e.conn).autheap : 'none',
+      theirAutheap: e.conn.local !== undefined ? remoteEnd(e.conn).autheap : 'none',
     }));
   }
 }

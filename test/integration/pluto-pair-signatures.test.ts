@@ -38,7 +38,7 @@ function nssdir(pair: NetnsPair, side: HostSide, file: string, key: KeyObject): 
 function assertStatus(pair: NetnsPair, side: HostSide, expectAuth: string, policy: string): void {
   const st = pair.ipsec(side, 'whack', '--status');
   assert.equal(st.status, 0, st.stderr);
-  assert.match(st.stdout, new RegExp(`^000 "west-east":   our auth:${policy}, their auth:${policy}$`, 'm'), st.stdout);
+  assert.match(st.stdout, new RegExp(`^000 "west-east":   our auth:${policy}, their auth:${policy}, our autheap:none, their autheap:none;$`, 'm'), st.stdout);
   assert.match(st.stdout, new RegExp(`^000 #\\d+: "west-east" [\\d.]+ ESTABLISHED_IKE_SA \\((initiator|responder)\\); .*; authenticated using ${expectAuth}$`, 'm'), st.stdout);
 }
 
