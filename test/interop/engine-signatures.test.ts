@@ -106,6 +106,23 @@ test('RSA, charon with rsa_pss = yes signs RSASSA-PSS: we read its PSS parameter
   });
 });
 
+for (const [kind, curve, method, charonScheme] of [
+  ['ecdsa', 'secp384r1', 'ECDSA with SHA2_384', 'ECDSA-384 signature'], ['rsa', '', 'RSA with SHA1', 'RSA signature'],
+] as const) {
+  test(`${kind.toUpperCase()} with charon's signature_authentication = no: no hash notify, so the fixed methods (${method}) both ways`, { skip, timeout: 90_000 }, async (t) => {
+    await withKeys(async (dir) => {
+      const gen = (): Keys => (kind === 'rsa' ? KINDS.rsa.gen() : generateKeyPairSync('ec', { namedCurve: curve }));
+      const auth = pubkeyAuth(dir, kind, gen(), gen());
+      await withEngineAndCharon(t, SUITE, async (w) => {
+        await w.engine.initiate('tun');
+        const { status } = await assertAgreement(w, true);
+        assert.deepEqual([status.ikeSas[0]!.localAuth, status.ikeSas[0]!.peerAuth], [method, method]);
+        assert.match(w.charon.log(), new RegExp(`authentication of 'west' with ${charonScheme} successful`));
+      }, { pubkey: auth, charonConf: '  signature_authentication = no' });
+    });
+  });
+}
+
 test('wrong key: charon holds another key for west -> AUTHENTICATION_FAILED, no SA on either side', { skip, timeout: 90_000 }, async (t) => {
   await withKeys(async (dir) => {
     const k = KINDS.ecdsa;
