@@ -9,7 +9,7 @@ import { authEquals, pskAuth } from './auth';
 import { localEnd, remoteEnd } from './connection';
 import { AuthMethod, HashAlgorithm, authMethodName } from './constants';
 import type { IkeSa } from './ike-sa';
-import { describeScheme, signAuth, SignatureError, verifyAuth, type SignatureScheme } from './signatures';
+import { describeScheme, fixedScheme, signAuth, SignatureError, verifyAuth, type SignatureScheme } from './signatures';
 import { usableHashes } from './signature-hashes';
 
 const PSK_TEXT = 'authby=secret';
@@ -77,7 +77,7 @@ export function makeOwnAuth(sa: IkeSa, octets: Uint8Array): AuthOutcome {
       } else {
         try {
           const data = signAuth(key, choice.method, octets, choice.scheme);
-          const s = choice.scheme ?? { keyType: choice.method === AuthMethod.RSA_SIG ? 'rsa' : 'ecdsa', hash: ECDSA_FIXED[key.asymmetricKeyDetails?.namedCurve ?? '']?.hash ?? HashAlgorithm.SHA1 };
+          const s = choice.scheme ?? fixedScheme(choice.method, key)!;
           return { ok: true, payload: { type: 39, method: choice.method, data }, description: describeScheme(s) };
         } catch (e) {
           if (e instanceof SignatureError) return { ok: false, why: e.message };

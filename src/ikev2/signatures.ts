@@ -5,6 +5,7 @@
 import { sign as cryptoSign, verify as cryptoVerify, constants, type KeyObject } from 'node:crypto';
 
 import { AuthMethod, HashAlgorithm } from './constants';
+import { keyKind } from '../config/public-keys';
 import { DerError, derInt, derNull, oid, oidText, readAll, readTlv, seq, tlv } from '../der';
 
 export type SignatureKeyType = 'rsa' | 'ecdsa';
@@ -158,18 +159,13 @@ function nodeOptions(key: KeyObject, s: SignatureScheme, method: number): NodeKe
   return { key, padding: constants.RSA_PKCS1_PADDING };
 }
 
-function keyTypeOf(key: KeyObject): SignatureKeyType | null {
-  const t = key.asymmetricKeyType;
-  return t === 'rsa' || t === 'rsa-pss' ? 'rsa' : t === 'ec' ? 'ecdsa' : null;
-}
-
 /** The scheme a method-1 or method-9/10/11 AUTH implies, checked against the key; null for other methods. */
-function fixedScheme(method: number, key: KeyObject): SignatureScheme | null {
+export function fixedScheme(method: number, key: KeyObject): SignatureScheme | null {
   if (method === AuthMethod.RSA_SIG) return { keyType: 'rsa', hash: HashAlgorithm.SHA1, padding: 'pkcs1' };
   const ec = ECDSA_METHODS[method];
   if (ec === undefined) return null;
   const curve = key.asymmetricKeyDetails?.namedCurve;
-  if (keyTypeOf(key) !== 'ecdsa' || curve !== ec.curve) throw new SignatureError(`auth method ${method} needs a ${ec.curve} key, not ${curve ?? key.asymmetricKeyType ?? '?'}`);
+  if (keyKind(key) !== 'ecdsa' || curve !== ec.curve) throw new SignatureError(`auth method ${method} needs a ${ec.curve} key, not ${curve ?? key.asymmetricKeyType ?? '?'}`);
   return { keyType: 'ecdsa', hash: ec.hash };
 }
 
@@ -177,7 +173,7 @@ function fixedScheme(method: number, key: KeyObject): SignatureScheme | null {
 export function signAuth(key: KeyObject, method: number, octets: Uint8Array, scheme?: SignatureScheme): Uint8Array {
   const s = fixedScheme(method, key) ?? (method === AuthMethod.DIGITAL_SIGNATURE ? scheme : undefined);
   if (s === undefined) throw new SignatureError(`auth method ${method} is not a signature method (or lacks its scheme)`);
-  if (keyTypeOf(key) !== s.keyType) throw new SignatureError(`a ${key.asymmetricKeyType ?? '?'} key cannot make ${describeScheme(s)} signatures`);
+  if (keyKind(key) !== s.keyType) throw new SignatureError(`a ${key.asymmetricKeyType ?? '?'} key cannot make ${describeScheme(s)} signatures`);
   const signature = cryptoSign(hashInfo(s.hash).node, octets, nodeOptions(key, s, method));
   if (method !== AuthMethod.DIGITAL_SIGNATURE) return new Uint8Array(signature);
   const algId = algorithmIdentifier(s);
@@ -198,7 +194,7 @@ export function verifyAuth(key: KeyObject, method: number, data: Uint8Array, oct
     s = parseAlgorithmIdentifier(data.subarray(1, 1 + len));
     signature = data.subarray(1 + len);
   }
-  if (keyTypeOf(key) !== s.keyType) throw new SignatureError(`the peer signed with ${describeScheme(s)} but its configured key is ${key.asymmetricKeyType ?? '?'}`);
+  if (keyKind(key) !== s.keyType) throw new SignatureError(`the peer signed with ${describeScheme(s)} but its configured key is ${key.asymmetricKeyType ?? '?'}`);
   let ok = false;
   try {
     ok = cryptoVerify(hashInfo(s.hash).node, octets, nodeOptions(key, s, method), signature);
