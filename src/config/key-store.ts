@@ -23,11 +23,17 @@ export class KeyStoreError extends Error {
   }
 }
 
-const PRIVATE_PEM = /-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/;
+// The file is searched as bytes: a JavaScript string copy of a private key could not be wiped.
+const PRIVATE_PEM_END = 'PRIVATE KEY-----';
 
-function headerLine(text: string): number {
-  const at = text.search(PRIVATE_PEM);
-  return at < 0 ? 1 : text.slice(0, at).split('\n').length;
+/** The line of the PEM header, or 0 when the file holds no private key. */
+function headerLine(contents: Buffer): number {
+  const at = contents.indexOf(PRIVATE_PEM_END);
+  const begin = at < 0 ? -1 : contents.lastIndexOf('-----BEGIN', at);
+  if (begin < 0) return 0;
+  let line = 1;
+  for (let i = contents.indexOf(10); i >= 0 && i < begin; i = contents.indexOf(10, i + 1)) line++;
+  return line;
 }
 
 /** Reads every PEM private key in `dir`; a missing directory is an empty store. */
@@ -45,17 +51,16 @@ export async function loadKeyStore(dir: string): Promise<StoredKey[]> {
     const st = await fs.stat(file);
     if (!st.isFile()) continue;
     const contents = await fs.readFile(file);
-    const text = contents.toString('latin1');
-    if (!PRIVATE_PEM.test(text)) {
+    const line = headerLine(contents);
+    if (line === 0) {
       contents.fill(0);
       continue;
     }
-    const line = headerLine(text);
     if ((st.mode & 0o077) !== 0) {
       contents.fill(0);
       throw new KeyStoreError(file, line, `private key is accessible by group or others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}): run chmod 600 ${file}`);
     }
-    const kind = /BEGIN EC PRIVATE KEY/.test(text) ? 'ecdsa' : /BEGIN RSA PRIVATE KEY/.test(text) ? 'rsa' : null;
+    const kind = contents.includes('BEGIN EC PRIVATE KEY') ? 'ecdsa' : contents.includes('BEGIN RSA PRIVATE KEY') ? 'rsa' : null;
     try {
       // A PKCS#8 file does not say its type in the header: try RSA, then EC.
       const key = kind !== null ? keyFromPem(contents, kind, file) : pkcs8Key(contents, file);
