@@ -7,19 +7,12 @@ import type { AuthPayload } from './codec';
 import { allowsSignatures, localPolicy, remotePolicy, type AuthPolicy } from './auth-policy';
 import { authEquals, pskAuth } from './auth';
 import { localEnd, remoteEnd } from './connection';
-import { AuthMethod, HashAlgorithm, authMethodName } from './constants';
+import { AuthMethod, authMethodName } from './constants';
 import type { IkeSa } from './ike-sa';
-import { describeScheme, fixedScheme, signAuth, SignatureError, verifyAuth, type SignatureScheme } from './signatures';
+import { describeScheme, fixedEcdsaMethod, fixedScheme, signAuth, SignatureError, verifyAuth, type SignatureScheme } from './signatures';
 import { usableHashes } from './signature-hashes';
 
 const PSK_TEXT = 'authby=secret';
-
-/** Methods 9-11 by the OpenSSL curve name of the key; the hash each one fixes. */
-const ECDSA_FIXED: Record<string, { method: number; hash: number }> = {
-  prime256v1: { method: AuthMethod.ECDSA_SHA256_P256, hash: HashAlgorithm.SHA2_256 },
-  secp384r1: { method: AuthMethod.ECDSA_SHA384_P384, hash: HashAlgorithm.SHA2_384 },
-  secp521r1: { method: AuthMethod.ECDSA_SHA512_P521, hash: HashAlgorithm.SHA2_512 },
-};
 
 export type AuthOutcome = { ok: true; payload: AuthPayload; description: string } | { ok: false; why: string };
 export type VerifyOutcome = { ok: true; description: string } | { ok: false; why: string };
@@ -56,7 +49,7 @@ function chooseSignature(key: KeyObject, p: AuthPolicy, peerHashes: number[] | u
     return `the peer announced no hash our RSA policy allows (peer: ${peerHashes?.join(',') ?? 'none'})`;
   }
   if (type === 'ec') {
-    const fixed = ECDSA_FIXED[key.asymmetricKeyDetails?.namedCurve ?? ''];
+    const fixed = fixedEcdsaMethod(key.asymmetricKeyDetails?.namedCurve);
     const hashes = usableHashes(p.ecdsaHashes, peerHashes, fixed?.hash);
     if (hashes.length > 0) return { method: AuthMethod.DIGITAL_SIGNATURE, scheme: { keyType: 'ecdsa', hash: hashes[0]! } };
     if (fixed !== undefined && p.ecdsaHashes.includes(fixed.hash)) return { method: fixed.method };
@@ -80,8 +73,8 @@ export function makeOwnAuth(sa: IkeSa, octets: Uint8Array): AuthOutcome {
           const s = choice.scheme ?? fixedScheme(choice.method, key)!;
           return { ok: true, payload: { type: 39, method: choice.method, data }, description: describeScheme(s) };
         } catch (e) {
-          if (e instanceof SignatureError) return { ok: false, why: e.message };
-          throw e;
+          // SignatureError, or OpenSSL refusing the key (an rsa-pss key asked for PKCS#1 v1.5).
+          return { ok: false, why: e instanceof SignatureError ? e.message : `signing failed: ${(e as Error).message}` };
         }
       }
     } else if (!p.psk) {

@@ -51,6 +51,12 @@ const ECDSA_METHODS: Record<number, { curve: string; hash: number }> = {
   [AuthMethod.ECDSA_SHA512_P521]: { curve: 'secp521r1', hash: HashAlgorithm.SHA2_512 },
 };
 
+/** The method (9, 10 or 11) for a key on this curve (OpenSSL's name), and the hash it fixes. */
+export function fixedEcdsaMethod(curve: string | undefined): { method: number; hash: number } | undefined {
+  const entry = Object.entries(ECDSA_METHODS).find(([, m]) => m.curve === curve);
+  return entry === undefined ? undefined : { method: Number(entry[0]), hash: entry[1].hash };
+}
+
 export function hashName(hash: number): string {
   return HASHES[hash]?.name ?? `HASH_${hash}`;
 }
