@@ -229,3 +229,11 @@ test('leftckaid= picks the signing key by CKAID from a real secrets database (--
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the responder has no private key: it answers AUTHENTICATION_FAILED, both sides end clean', async () => {
+  const lines: string[] = [];
+  const logger = { error: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), info: (m: string) => lines.push(m), debug: () => undefined };
+  const pair = new IkePair({ conf: sigConf(RSA_W, P256_E, []), privateKeyA: RSA_W.privateKey, logger });
+  await assertBothFail(pair, /AUTHENTICATION_FAILED/);
+  assert.ok(lines.some((l) => /IKE_AUTH refused: cannot authenticate ourselves: no ECDSA or RSA private key for @east/.test(l)), lines.join('\n'));
+});
