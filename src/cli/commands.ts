@@ -9,6 +9,7 @@ import * as eroute from './eroute';
 import * as pluto from './pluto';
 import * as readwriteconf from './readwriteconf';
 import * as setup from './setup';
+import * as showhostkey from './showhostkey';
 import * as updown from './updown';
 import * as whack from './whack';
 
@@ -21,6 +22,7 @@ export function registerCommands(program: Command): void {
   pluto.register(program);
   readwriteconf.register(program);
   setup.register(program);
+  showhostkey.register(program);
   updown.register(program);
   whack.register(program);
 }

@@ -4,6 +4,8 @@ import { AlgorithmError, parseAhProposals, parseEspProposals, parseIkeProposals 
 import { ConfigError, Origin } from './errors';
 import { IdError, parseId } from './id';
 import { ConnectionConfig } from './model';
+import { parsePublicKey, PublicKeyError } from './public-keys';
+import * as path from 'node:path';
 
 /** A DNS name: an ID written without @ is resolved as a host name, as Libreswan does (ipsec.conf(5) leftid). */
 const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+\.?$/;
@@ -44,10 +46,30 @@ function checkIds(conn: ConnectionConfig, errors: ConfigError[]): void {
   }
 }
 
-/** Returns the problems with a conn's algorithm strings and IDs, each at its file:line. */
+/** Parses each end's raw public key into `end.publicKey` (PEM paths relative to the file that names them). */
+function checkPublicKeys(conn: ConnectionConfig, errors: ConfigError[]): void {
+  for (const end of [conn.left, conn.right]) {
+    for (const keyword of ['rsasigkey', 'ecdsakey'] as const) {
+      const text = end[keyword];
+      if (text === undefined) continue;
+      const key = `${end.side}${keyword}`;
+      const origin = originOf(conn, key);
+      try {
+        const parsed = parsePublicKey(text, keyword, path.dirname(path.resolve(origin.file)));
+        if (parsed !== null && end.publicKey === undefined) end.publicKey = parsed;
+      } catch (err) {
+        if (!(err instanceof PublicKeyError)) throw err;
+        errors.push(new ConfigError(origin, `${key}=: ${err.message}`, { keyword: key, expected: '0s<base64>, 0x<hex>, a PEM public key file, %cert or %none' }));
+      }
+    }
+  }
+}
+
+/** Returns the problems with a conn's algorithm strings, IDs and public keys, each at its file:line. */
 export function validateExternalValues(conn: ConnectionConfig): ConfigError[] {
   const errors: ConfigError[] = [];
   checkAlgorithms(conn, errors);
   checkIds(conn, errors);
+  checkPublicKeys(conn, errors);
   return errors;
 }

@@ -1,6 +1,7 @@
 // X.501 distinguished names for IKE IDs (ID_DER_ASN1_DN): Libreswan's text form
 // ("C=CA, O=Libreswan, CN=x", or OpenSSL's "/C=CA/O=Libreswan/CN=x") to DER and back.
 // A comma inside a value is written as ",," (as ipsec.conf(5) says).
+import { DerError, oidContent, oidText } from '../der';
 
 export interface DnAttribute {
   /** Dotted OID. */
@@ -109,34 +110,16 @@ function tlv(tag: number, body: Buffer): Buffer {
 }
 
 function encodeOid(oid: string): Buffer {
-  const parts = oid.split('.').map(Number);
-  const out: number[] = [parts[0] * 40 + parts[1]];
-  for (const p of parts.slice(2)) {
-    const groups: number[] = [];
-    let v = p;
-    do {
-      groups.unshift(v & 0x7f);
-      v = Math.floor(v / 128);
-    } while (v > 0);
-    for (let i = 0; i < groups.length - 1; i++) groups[i] |= 0x80;
-    out.push(...groups);
-  }
-  return Buffer.from(out);
+  return Buffer.from(oidContent(oid));
 }
 
 function decodeOid(body: Buffer): string {
-  if (body.length === 0) throw new DnError('empty OID in DER DN');
-  const first = body[0];
-  const parts = [first < 80 ? Math.floor(first / 40) : 2, first < 80 ? first % 40 : first - 80];
-  let v = 0;
-  for (let i = 1; i < body.length; i++) {
-    v = v * 128 + (body[i] & 0x7f);
-    if ((body[i] & 0x80) === 0) {
-      parts.push(v);
-      v = 0;
-    }
+  try {
+    return oidText(body);
+  } catch (e) {
+    if (e instanceof DerError) throw new DnError(`${e.message} in DER DN`);
+    throw e;
   }
-  return parts.join('.');
 }
 
 /** DER Name: SEQUENCE OF SET OF SEQUENCE { OID, string }. */

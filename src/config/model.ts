@@ -1,6 +1,7 @@
 // The typed result of loading ipsec.conf: canonical values (times in seconds, booleans, parsed
 // addresses and subnets) and, for every value, where it came from.
 import { Origin } from './errors';
+import type { PublicKeyInfo } from './public-keys';
 import type { OptionMap } from './option-map';
 import { AddressRange, IpAddress, Subnet } from './values/address';
 import { ConfValue, HostValue, NexthopValue, SubnetValue, VirtualPrivateEntry } from './values/parse-value';
@@ -33,6 +34,8 @@ export interface EndConfig {
   cat: boolean;
   rsasigkey?: string;
   ecdsakey?: string;
+  /** The parsed leftrsasigkey= / leftpubkey= / leftecdsakey= (set by validateExternalValues); 'cert' for %cert. */
+  publicKey?: PublicKeyInfo | 'cert';
   cert?: string;
   ckaid?: string;
   ca?: string;

@@ -73,11 +73,12 @@ export function rsaFromBraces(tokens: readonly SecretsToken[]): { key: KeyObject
 /** Loads a PEM private key of the expected type; `contents` is wiped afterwards. */
 export function keyFromPem(contents: Buffer, expected: 'rsa' | 'ecdsa', fileName: string): KeyObject {
   try {
-    const text = contents.toString('latin1');
-    if (/ENCRYPTED/.test(text)) {
+    // Searched as bytes: a string copy of the key could not be wiped.
+    if (contents.includes('BEGIN ENCRYPTED PRIVATE KEY') || contents.includes('Proc-Type: 4,ENCRYPTED')) {
       throw new KeyEntryError(`${fileName} holds an encrypted private key; swanlet reads unencrypted keys only (decrypt it with openssl pkey)`);
     }
-    if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
+    const header = contents.indexOf('PRIVATE KEY-----');
+    if (header < 0 || contents.lastIndexOf('-----BEGIN ', header) < 0) {
       throw new KeyEntryError(`${fileName} does not hold a PEM private key (BEGIN PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)`);
     }
     let key: KeyObject;

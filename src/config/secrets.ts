@@ -12,6 +12,8 @@ import { IdError, IkeId, parseId } from './id';
 import { decodeSecretData, SecretDataError } from './secrets-data';
 import { expandGlob } from './secrets-glob';
 import { KeyEntryError, keyFromPem, rsaFromBraces } from './secrets-keys';
+import { KeyStoreError, loadKeyStore, type StoredKey } from './key-store';
+import { ckaidOf } from './public-keys';
 import { readRecords, SecretsRecord, SecretsSyntaxError, SecretsToken } from './secrets-lexer';
 
 export type SecretKind = 'psk' | 'xauth' | 'ppk' | 'rsa' | 'ecdsa';
@@ -46,6 +48,19 @@ export interface LoadSecretsOptions {
    * default: the system resolver, IPv4 (Libreswan resolves to IPv6 only for names containing ':').
    */
   resolveHost?: (name: string) => Promise<string>;
+  /**
+   * --nssdir: `: RSA "file"` / `: ECDSA "file"` names are relative to it (else to the secrets file), and its
+   * PEM private keys are found by CKAID (key-store.ts).
+   */
+  nssdir?: string;
+}
+
+/** What a signer asks for (see PrivateKeyQuery in src/ikev2/engine-api.ts). */
+export interface PrivateKeyLookup {
+  local: IkeId;
+  remote: IkeId;
+  ckaid?: string;
+  kinds: readonly ('rsa' | 'ecdsa')[];
 }
 
 /** A secrets file that cannot be used; `file` and `line` say where (line 0: the file as a whole). */
@@ -72,8 +87,15 @@ const ACCEPTED = new Set([
 export class SecretsDb {
   private wiped = false;
 
+  private readonly ckaids = new Map<StoredEntry, string>();
+
   /** @internal built by loadSecrets */
-  constructor(private readonly stored: readonly StoredEntry[], private readonly logger: Logger) {}
+  constructor(private readonly stored: readonly StoredEntry[], private readonly logger: Logger, private storeKeys: readonly StoredKey[] = []) {}
+
+  /** The private keys of the --nssdir key store (file and CKAID only). */
+  get keyStore(): readonly { file: string; ckaid: string }[] {
+    return this.storeKeys.map(({ file, ckaid }) => ({ file, ckaid }));
+  }
 
   /** Every entry, in file order (includes expanded in place), without values. */
   get entries(): readonly SecretsEntryInfo[] {
@@ -140,12 +162,39 @@ export class SecretsDb {
     return { kind: e.kind, ids: e.ids, file: e.file, line: e.line, key: e.key };
   }
 
-  /** Zeroes every secret held (on reload or shutdown). */
+  /** A private key by CKAID (ipsec.secrets entries first, then the key store), or null. */
+  findPrivateKeyByCkaid(ckaid: string): KeyObject | null {
+    if (this.wiped) throw new Error('secrets have been wiped');
+    const want = ckaid.toLowerCase();
+    for (const e of this.stored) {
+      if (e.key === undefined) continue;
+      let c = this.ckaids.get(e);
+      if (c === undefined) this.ckaids.set(e, (c = ckaidOf(e.key)));
+      if (c === want) return e.key;
+    }
+    return this.storeKeys.find((k) => k.ckaid === want)?.key ?? null;
+  }
+
+  /** The key a signer uses: by CKAID when the conn names one, else the best ID match of each allowed kind. */
+  findSigningKey(q: PrivateKeyLookup): KeyObject | null {
+    if (q.ckaid !== undefined) return this.findPrivateKeyByCkaid(q.ckaid);
+    for (const kind of q.kinds) {
+      const m = this.findPrivateKey(kind, q.local, q.remote);
+      if (m !== null) return m.key;
+    }
+    return null;
+  }
+
+  /**
+   * Zeroes every secret held (on reload or shutdown) and lets go of the private keys (OpenSSL frees them
+   * with their last reference; node:crypto has no way to zero a KeyObject).
+   */
   wipe(): void {
     for (const e of this.stored) {
       e.secret?.wipe();
       e.ppkId?.fill(0);
     }
+    this.storeKeys = [];
     this.wiped = true;
   }
 
@@ -176,6 +225,7 @@ interface LoadState {
   logger: Logger;
   resolveHost: (name: string) => Promise<string>;
   active: string[];
+  nssdir?: string;
 }
 
 function secretValue(file: string, line: number, kind: string, token: SecretsToken | undefined): Buffer {
@@ -189,8 +239,8 @@ function secretValue(file: string, line: number, kind: string, token: SecretsTok
   }
 }
 
-async function readKeyFile(file: string, line: number, name: string, kind: 'rsa' | 'ecdsa'): Promise<KeyObject> {
-  const keyPath = path.isAbsolute(name) ? name : path.join(path.dirname(file), name);
+async function readKeyFile(file: string, line: number, name: string, kind: 'rsa' | 'ecdsa', nssdir: string | undefined): Promise<KeyObject> {
+  const keyPath = path.isAbsolute(name) ? name : path.join(nssdir ?? path.dirname(file), name);
   let contents: Buffer;
   try {
     await checkPermissions(keyPath);
@@ -259,7 +309,7 @@ async function processEntry(file: string, rec: SecretsRecord, state: LoadState):
       entry = { ...base, key: parsed.key };
       used = parsed.used;
     } else if (rest[0] !== undefined) {
-      entry = { ...base, key: await readKeyFile(file, rec.line, rest[0].text, kind) };
+      entry = { ...base, key: await readKeyFile(file, rec.line, rest[0].text, kind, state.nssdir) };
       used = 1;
     } else {
       throw new SecretsError(file, rec.line, `${kind.toUpperCase()} entry needs a PEM file name or a { ... } key`);
@@ -320,12 +370,19 @@ async function loadFile(file: string, state: LoadState): Promise<void> {
  */
 export async function loadSecrets(file: string, options: LoadSecretsOptions = {}): Promise<SecretsDb> {
   const logger = options.logger ?? silentLogger;
-  const state: LoadState = { entries: [], logger, active: [], resolveHost: options.resolveHost ?? systemResolve };
+  const state: LoadState = {
+    entries: [], logger, active: [], resolveHost: options.resolveHost ?? systemResolve,
+    ...(options.nssdir !== undefined ? { nssdir: path.resolve(options.nssdir) } : {}),
+  };
+  let store: StoredKey[] = [];
   try {
     await loadFile(path.resolve(file), state);
+    if (state.nssdir !== undefined) store = await loadKeyStore(state.nssdir);
   } catch (err) {
     for (const e of state.entries) e.secret?.wipe();
+    if (err instanceof KeyStoreError) throw new SecretsError(err.file, err.line, err.message.slice(`${err.file}:${err.line}: `.length));
     throw err;
   }
-  return new SecretsDb(state.entries, logger);
+  if (store.length > 0) logger.info(`loaded ${store.length} private key${store.length === 1 ? '' : 's'} from the key store "${state.nssdir ?? ''}"`);
+  return new SecretsDb(state.entries, logger, store);
 }

@@ -6,6 +6,10 @@ import { parseIpsecConfText } from '../config';
 import { ConfigLoadError } from '../config/errors';
 import type { ConnectionConfig, EndConfig } from '../config/model';
 import type { WireConn } from './protocol';
+import { isKeyFileValue } from '../config/public-keys';
+import * as path from 'node:path';
+
+const KEY_FILE_KEYWORDS = new Set(['leftrsasigkey', 'rightrsasigkey', 'leftecdsakey', 'rightecdsakey']);
 
 function quote(text: string): string {
   return text === '' || /[\s#"]/.test(text) ? `"${text.replace(/"/g, '\\"')}"` : text;
@@ -24,6 +28,8 @@ export function connToWire(conn: ConnectionConfig): WireConn {
     let text = option.text;
     if (key === 'left') text = hostText(conn.left, text);
     if (key === 'right') text = hostText(conn.right, text);
+    // A PEM key file named relative to ipsec.conf: the daemon has no such directory, so it gets the full path.
+    if (KEY_FILE_KEYWORDS.has(key) && isKeyFileValue(text) && !path.isAbsolute(text)) text = path.resolve(path.dirname(path.resolve(option.origin.file)), text);
     lines.push(`\t${key}=${quote(text)}`);
   }
   return { name: conn.name, text: `${lines.join('\n')}\n`, local: conn.local ?? null, origin: `${conn.origin.file}:${conn.origin.line}` };

@@ -21,6 +21,7 @@ export function formatStatus(s: StatusData): string[] {
   for (const c of s.connections) {
     add(`"${c.name}": ${c.spd}; ${c.routing}; eroute owner: #0`);
     add(`"${c.name}":   oriented: ${c.local ?? 'no'}; auto: ${c.auto}; loaded from: ${c.origin}`);
+    add(`"${c.name}":   our auth:${c.ourAuth}, their auth:${c.theirAuth}, our autheap:${c.ourAutheap}, their autheap:${c.theirAutheap};`);
     add(`"${c.name}":   IKE algorithms: ${c.ike}`);
     add(`"${c.name}":   ESP algorithms: ${c.esp}`);
   }
@@ -34,7 +35,7 @@ export function formatStatus(s: StatusData): string[] {
   add(`IPsec SAs: total(${s.engine.childSas.length}), authenticated(${s.engine.childSas.length}), anonymous(0)`);
   add(' ');
   for (const sa of ike) {
-    add(`#${sa.serial}: "${sa.connection}" ${sa.remoteAddress} ${sa.state} (${sa.initiator ? 'initiator' : 'responder'}); ${sa.algorithms}; IKE SPIs: ${sa.spiI}:${sa.spiR}`);
+    add(`#${sa.serial}: "${sa.connection}" ${sa.remoteAddress} ${sa.state} (${sa.initiator ? 'initiator' : 'responder'}); ${sa.algorithms}; IKE SPIs: ${sa.spiI}:${sa.spiR}${sa.peerAuth !== '' ? `; authenticated using ${sa.peerAuth}` : ''}`);
   }
   for (const c of s.engine.childSas) {
     add(`#${c.serial}: "${c.connection}" ${c.remoteAddress} STATE_V2_ESTABLISHED_CHILD_SA (IPsec SA established); isakmp#${c.ikeSerial}; ${c.algorithms}`);

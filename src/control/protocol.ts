@@ -72,6 +72,12 @@ export interface ConnectionSummary {
   ike: string;
   esp: string;
   origin: string;
+  /** How we authenticate and how the peer must ("rsasig+ecdsa", "secret"): leftauth=/rightauth= or authby=. */
+  ourAuth: string;
+  theirAuth: string;
+  /** leftautheap= / rightautheap= ("none", "tls"). */
+  ourAutheap: string;
+  theirAutheap: string;
 }
 
 export interface TrafficEntry {

@@ -2,6 +2,7 @@
 // shows of them, and the trap policies of routed ones (auto=route / ipsec auto --route).
 import type { ConnectionConfig, EndConfig } from '../config/model';
 import type { ConnectionSummary } from '../control/protocol';
+import { localPolicy, policyText, remotePolicy } from '../ikev2/auth-policy';
 import type { IkeEngineApi } from '../ikev2/engine-api';
 import { endSelectors, hostAddress, localEnd, remoteEnd } from '../ikev2/connection';
 import { kernelSelectors, tsFromCidr, within } from '../ikev2/traffic-selectors';
@@ -225,6 +226,10 @@ export class ConnectionDb {
       ike: e.conn.ike ?? 'default',
       esp: e.conn.esp ?? 'default',
       origin: e.origin,
+      ourAuth: e.conn.local !== undefined ? policyText(localPolicy(e.conn)) : '',
+      theirAuth: e.conn.local !== undefined ? policyText(remotePolicy(e.conn)) : '',
+      ourAutheap: e.conn.local !== undefined ? localEnd(e.conn).autheap : 'none',
+      theirAutheap: e.conn.local !== undefined ? remoteEnd(e.conn).autheap : 'none',
     }));
   }
 }

@@ -144,7 +144,10 @@ export class Pluto {
       kernel: this.kernel,
       clock: realClock,
       random: (n) => crypto.randomBytes(n),
-      secrets: { findPsk: (local, remote) => this.secrets?.findPsk(local, remote)?.secret ?? null },
+      secrets: {
+        findPsk: (local, remote) => this.secrets?.findPsk(local, remote)?.secret ?? null,
+        findPrivateKey: (query) => this.secrets?.findSigningKey(query) ?? null,
+      },
       logger: this.logger,
       events: {
         ikeUp: (sa) => this.logger.info(`"${sa.connection}" #${sa.serial}: IKE SA established ${sa.algorithms}`),
@@ -216,7 +219,7 @@ export class Pluto {
     const file = globbed ? path.join(this.options.rundir, 'secrets.glob') : pattern;
     try {
       if (globbed) fs.writeFileSync(file, `include ${pattern}\n`, { mode: 0o600 });
-      const db = await loadSecrets(file, { logger: this.logger });
+      const db = await loadSecrets(file, { logger: this.logger, nssdir: this.options.nssdir });
       this.secrets?.wipe();
       this.secrets = db;
       this.logger.info(`loaded ${db.entries.length} secret${db.entries.length === 1 ? '' : 's'} from "${this.options.secretsfile}"`);

@@ -128,7 +128,7 @@ export async function handleRequest(pluto: Pluto, req: Request, reply: Reply): P
         // Libreswan replies once the updown script has run: the routes are in when auto --up returns.
         await pluto.updown.settled(name);
         const conn = pluto.conns.get(name);
-        reply.log(RC.LOG_SERIOUS, `"${name}" #${r.ike.serial}: initiator established IKE SA; authenticated peer using authby=${conn?.authby.join(',') || 'secret'} and ${idTypeName(r.ike.remoteId)} '${r.ike.remoteId}'`);
+        reply.log(RC.LOG_SERIOUS, `"${name}" #${r.ike.serial}: initiator established IKE SA; authenticated peer using ${r.ike.peerAuth} and ${idTypeName(r.ike.remoteId)} '${r.ike.remoteId}'`);
         const esp = `${r.child.encapsulated ? 'ESPinUDP' : 'ESP'}=>0x${spiHex(r.child.spiOut)} <0x${spiHex(r.child.spiIn)}`;
         const dpd = (conn?.dpddelay ?? 0) > 0 ? 'active' : 'passive';
         reply.log(RC.SUCCESS, `"${name}" #${r.child.serial}: initiator established Child SA using #${r.ike.serial}; IPsec ${r.child.mode} [${r.child.localTs.join(',')}===${r.child.remoteTs.join(',')}] {${esp} xfrm=${r.child.algorithms} DPD=${dpd}}`);

@@ -7,6 +7,7 @@ import type { IkeId } from '../config/id';
 import type { Kernel } from '../kernel/kernel';
 import type { Logger } from '../log';
 import type { SecretBytes } from '../native/secret';
+import type { KeyObject } from 'node:crypto';
 
 export interface Endpoint {
   address: string;
@@ -36,10 +37,22 @@ export interface Clock {
   setTimer(ms: number, fire: () => void): TimerHandle;
 }
 
+/** Which private key signs for us: by CKAID when the conn names one (leftckaid=, or that of leftrsasigkey=). */
+export interface PrivateKeyQuery {
+  local: IkeId;
+  remote: IkeId;
+  /** Hex CKAID; when given, only the key with this CKAID will do. */
+  ckaid?: string;
+  /** The key types the conn's policy allows, in order of preference. */
+  kinds: readonly ('rsa' | 'ecdsa')[];
+}
+
 /** Secrets the engine needs, looked up per exchange (ipsec.secrets via src/config/secrets.ts). */
 export interface SecretsLookup {
   /** The PSK for this pair of IDs, or null (AUTHENTICATION_FAILED / no auth). */
   findPsk(local: IkeId, remote: IkeId): SecretBytes | null;
+  /** Our RSA or ECDSA private key (ipsec.secrets `: RSA` / `: ECDSA`, or the key store), or null. */
+  findPrivateKey?(query: PrivateKeyQuery): KeyObject | null;
 }
 
 export interface ChildSaInfo {
@@ -83,6 +96,10 @@ export interface IkeSaInfo {
   algorithms: string;
   /** Seconds since the epoch at which the SA was established, 0 if not yet. */
   establishedAt: number;
+  /** How we authenticated ("RSA with SHA2_512", "ECDSA with SHA2_256", "authby=secret"); '' before IKE_AUTH. */
+  localAuth: string;
+  /** How the peer authenticated, as Libreswan logs it after "authenticated using". */
+  peerAuth: string;
 }
 
 /** What happens to SAs, for the updown runner, logs and status. */

@@ -92,6 +92,11 @@ export class IkeSa {
   localBehindNat = false;
   remoteBehindNat = false;
   peerFragmentation = false;
+  /** The hashes the peer can verify (its SIGNATURE_HASH_ALGORITHMS); undefined when it sent none. */
+  peerSignatureHashes?: number[];
+  /** How each end authenticated, once known ("RSA with SHA2_256", "authby=secret"). */
+  localAuth = '';
+  peerAuth = '';
   localId?: IkeId;
   remoteId?: IkeId;
   children: ChildSa[] = [];
@@ -435,6 +440,8 @@ export class IkeSa {
       remoteId: this.remoteId?.toString() ?? '',
       algorithms: this.alg !== undefined ? formatNegotiated(this.alg) : '',
       establishedAt: this.establishedAt,
+      localAuth: this.localAuth,
+      peerAuth: this.peerAuth,
     };
   }
 }

@@ -4,12 +4,12 @@ import { IkeId } from '../../src/config/id';
 import { parseIpsecConfText } from '../../src/config';
 import type { ConnectionConfig, Side } from '../../src/config/model';
 import { IkeEngine } from '../../src/ikev2/engine';
-import type { Datagram, EngineDeps, Endpoint, EngineEvents } from '../../src/ikev2/engine-api';
+import type { Datagram, EngineDeps, Endpoint, EngineEvents, PrivateKeyQuery } from '../../src/ikev2/engine-api';
 import { parseIkeHeader } from '../../src/ikev2/codec';
 import { exchangeTypeName } from '../../src/ikev2/constants';
 import { silentLogger, type Logger } from '../../src/log';
 import { secretCopy } from '../../src/native/secret';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import { FakeClock } from './fake-clock';
 import { RecordingKernel } from '../../src/kernel/recording';
 
@@ -41,6 +41,12 @@ export interface PairOptions {
   ddosIkeThreshold?: number;
   uniqueIds?: boolean;
   logger?: Logger;
+  /** Each engine's private key for signature authentication (its peer's public key goes in the conf). */
+  privateKeyA?: KeyObject;
+  privateKeyB?: KeyObject;
+  /** Instead of privateKeyA/B: the lookup itself (e.g. a real SecretsDb's findSigningKey). */
+  keyLookupA?: (q: PrivateKeyQuery) => KeyObject | null;
+  keyLookupB?: (q: PrivateKeyQuery) => KeyObject | null;
 }
 
 function connFor(text: string, local: Side): ConnectionConfig {
@@ -83,7 +89,13 @@ export class IkePair {
       kernel,
       clock: this.clock,
       random: (n) => randomBytes(n),
-      secrets: { findPsk: (_l: IkeId, _r: IkeId) => secretCopy(Buffer.from(psk)) },
+      secrets: {
+        findPsk: (_l: IkeId, _r: IkeId) => secretCopy(Buffer.from(psk)),
+        findPrivateKey: (q) => {
+          const lookup = name === 'a' ? opts.keyLookupA : opts.keyLookupB;
+          return lookup !== undefined ? lookup(q) : ((name === 'a' ? opts.privateKeyA : opts.privateKeyB) ?? null);
+        },
+      },
       logger: opts.logger ?? silentLogger,
       events: ev,
       uniqueIds: opts.uniqueIds ?? true,

@@ -194,9 +194,11 @@ export class Charon {
   /** Writes swanctl.conf (load it with loadAll()). */
   writeConfig(conf: SwanctlConfig): string {
     fs.writeFileSync(this.swanctlConfPath, renderSwanctlConf(conf), { mode: 0o600 });
-    for (const key of conf.secrets?.ecdsaKeys ?? []) {
-      fs.copyFileSync(key, path.join(this.dir, 'ecdsa', path.basename(key)));
-      fs.chmodSync(path.join(this.dir, 'ecdsa', path.basename(key)), 0o600);
+    for (const [sub, keys] of [['ecdsa', conf.secrets?.ecdsaKeys], ['rsa', conf.secrets?.rsaKeys]] as const) {
+      for (const key of keys ?? []) {
+        fs.copyFileSync(key, path.join(this.dir, sub, path.basename(key)));
+        fs.chmodSync(path.join(this.dir, sub, path.basename(key)), 0o600);
+      }
     }
     return this.swanctlConfPath;
   }

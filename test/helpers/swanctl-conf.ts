@@ -45,6 +45,8 @@ export interface SwanctlSecrets {
   /** ECDSA private key files (absolute paths): writeConfig() copies them into SWANCTL_DIR/ecdsa, where
    *  swanctl --load-all finds them (swanctl 5.9.8 ignores an `ecdsa { file = }` secret). */
   ecdsaKeys?: string[];
+  /** RSA private key files (PKCS#1 PEM, absolute paths): copied into SWANCTL_DIR/rsa the same way. */
+  rsaKeys?: string[];
 }
 
 export interface SwanctlConfig {

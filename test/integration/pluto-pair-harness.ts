@@ -30,7 +30,7 @@ export interface RunningSide extends Side {
 
 export interface PairStatus {
   engine: {
-    ikeSas: { connection: string; serial: number; initiator: boolean; spiI: string; spiR: string; state: string; localId: string; remoteId: string; algorithms: string }[];
+    ikeSas: { connection: string; serial: number; initiator: boolean; spiI: string; spiR: string; state: string; localId: string; remoteId: string; algorithms: string; localAuth: string; peerAuth: string }[];
     childSas: { connection: string; serial: number; ikeSerial: number; spiIn: number; spiOut: number; localTs: string[]; remoteTs: string[]; algorithms: string; mode: string }[];
   };
 }
@@ -57,8 +57,8 @@ export interface NetnsPair {
   dir: string;
   sides: Record<HostSide, Side>;
   running: Partial<Record<HostSide, RunningSide>>;
-  /** Starts `ip netns exec NS ipsec pluto --nofork ...`; resolves once it printed "Pluto initialized". */
-  start(side: HostSide): Promise<RunningSide>;
+  /** Starts `ip netns exec NS ipsec pluto --nofork ... [extraArgs]`; resolves once it printed "Pluto initialized". */
+  start(side: HostSide, extraArgs?: string[]): Promise<RunningSide>;
   /** `ipsec CMD --rundir SIDE_RUNDIR ARGS...` from the test process (the control socket is a file). */
   ipsec(side: HostSide, cmd: 'auto' | 'whack', ...args: string[]): ReturnType<typeof runIpsec>;
   status(side: HostSide): PairStatus;
@@ -96,9 +96,9 @@ export async function netnsPair(t: TestContextLike, conf: Record<HostSide, strin
     dir,
     sides,
     running,
-    async start(side) {
+    async start(side, extraArgs = []) {
       const s = sides[side];
-      const child = hosts.spawn(side, process.execPath, [IPSEC_BIN, 'pluto', '--nofork', '--rundir', s.rundir, '--config', s.config, '--secretsfile', s.secrets]);
+      const child = hosts.spawn(side, process.execPath, [IPSEC_BIN, 'pluto', '--nofork', '--rundir', s.rundir, '--config', s.config, '--secretsfile', s.secrets, ...extraArgs]);
       let out = '';
       child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
       child.stderr?.on('data', (c: Buffer) => (out += c.toString()));

@@ -38,7 +38,7 @@ test('auto --up between two of our plutos: status, trafficstatus and JSON agree 
     assert.equal(st.status, 0, st.stderr);
     const role = side === 'west' ? 'initiator' : 'responder';
     const peer = side === 'west' ? '192.0.2.2' : '192.0.2.1';
-    assert.match(st.stdout, new RegExp(`^000 #\\d+: "west-east" ${peer.replace(/\./g, '\\.')} ESTABLISHED_IKE_SA \\(${role}\\); AES_GCM_16_256-HMAC_SHA2_256-DH31; IKE SPIs: [0-9a-f]{16}:[0-9a-f]{16}$`, 'm'), st.stdout);
+    assert.match(st.stdout, new RegExp(`^000 #\\d+: "west-east" ${peer.replace(/\./g, '\\.')} ESTABLISHED_IKE_SA \\(${role}\\); AES_GCM_16_256-HMAC_SHA2_256-DH31; IKE SPIs: [0-9a-f]{16}:[0-9a-f]{16}; authenticated using authby=secret$`, 'm'), st.stdout);
     assert.match(st.stdout, /^000 #\d+: "west-east" [\d.]+ STATE_V2_ESTABLISHED_CHILD_SA \(IPsec SA established\); isakmp#\d+; AES_GCM_16_256-NONE$/m, st.stdout);
     assert.match(st.stdout, /^000 IKE SAs: total\(1\), half-open\(0\), open\(0\), authenticated\(1\), anonymous\(0\)$/m);
     assert.match(st.stdout, /^000 IPsec SAs: total\(1\), authenticated\(1\), anonymous\(0\)$/m);

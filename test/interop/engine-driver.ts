@@ -86,7 +86,8 @@ const realClock: Clock = {
 async function main(): Promise<void> {
   const listen = arg('listen');
   const conf = parseIpsecConfText(fs.readFileSync(arg('conf'), 'utf8'), arg('conf'));
-  const secrets = await loadSecrets(arg('secrets'), { logger });
+  const nssdirAt = process.argv.indexOf('--nssdir');
+  const secrets = await loadSecrets(arg('secrets'), { logger, ...(nssdirAt >= 0 ? { nssdir: arg('nssdir') } : {}) });
   const kernel = new RecordingKernel({ firstSpi: 0xc0de0100 });
   let engine: IkeEngine | undefined;
   const sockets = new IkeSockets({ listen: [listen], logger, onDatagram: (dg) => engine?.receive(dg) });
@@ -103,7 +104,7 @@ async function main(): Promise<void> {
     kernel,
     clock: realClock,
     random: (n) => randomBytes(n),
-    secrets: { findPsk: (l, r) => secrets.findPsk(l, r)?.secret ?? null },
+    secrets: { findPsk: (l, r) => secrets.findPsk(l, r)?.secret ?? null, findPrivateKey: (q) => secrets.findSigningKey(q) },
     logger,
     events: {
       ikeUp: (sa) => out({ event: 'ikeUp', sa }),

@@ -7,7 +7,9 @@ import * as path from 'node:path';
 import type { TestContext } from 'node:test';
 
 import { createHostPair, type HostPair } from '../helpers/netns';
-import { startCharon, type Charon, type ChildSaInfo as SwanChild, type IkeSaInfo as SwanIke } from '../helpers/strongswan';
+import {
+  startCharon, type Charon, type ChildSaInfo as SwanChild, type IkeSaInfo as SwanIke, type SwanctlEndpoint, type SwanctlSecrets,
+} from '../helpers/strongswan';
 import type { ChildSaInfo } from '../../src/ikev2/engine-api';
 import { EngineProcess, type DriverStatus } from './engine-process';
 
@@ -28,6 +30,18 @@ export interface Suite {
   swanExtraChildren?: { name: string; localTs: string[]; remoteTs: string[] }[];
 }
 
+/** Public-key authentication instead of the PSK: our conn's authby= and key lines, charon's endpoints and keys. */
+export interface PubkeyAuth {
+  authby: string;
+  /** e.g. leftecdsakey=0s..., rightpubkey=/path/east.pub */
+  engineKeyLines: string[];
+  /** Our ipsec.secrets (e.g. `@west : ECDSA "/path/west.key"`). */
+  engineSecrets: string;
+  charonLocal: SwanctlEndpoint;
+  charonRemote: SwanctlEndpoint;
+  charonSecrets: SwanctlSecrets;
+}
+
 export interface World {
   pair: HostPair;
   engine: EngineProcess;
@@ -42,7 +56,7 @@ export function addressing(pair: HostPair, side: 'west' | 'east', ipv6: boolean)
   return { outer: h.outer6, subnet: h.innerSubnet6 };
 }
 
-export function engineConf(pair: HostPair, suite: Suite, ipv6 = false): string {
+export function engineConf(pair: HostPair, suite: Suite, ipv6 = false, pubkey?: PubkeyAuth): string {
   const w = addressing(pair, 'west', ipv6);
   const e = addressing(pair, 'east', ipv6);
   return [
@@ -53,7 +67,8 @@ export function engineConf(pair: HostPair, suite: Suite, ipv6 = false): string {
     `\tright=${e.outer}`,
     '\trightid=@east',
     `\trightsubnet=${e.subnet}`,
-    '\tauthby=secret',
+    `\tauthby=${pubkey?.authby ?? 'secret'}`,
+    ...(pubkey?.engineKeyLines ?? []).map((l) => `\t${l}`),
     '\tikev2=insist',
     `\tike=${suite.ike}`,
     `\tesp=${suite.esp}`,
@@ -67,7 +82,7 @@ export async function withEngineAndCharon(
   t: TestContext,
   suite: Suite,
   fn: (w: World) => Promise<void>,
-  opts: { enginePsk?: string; charonPsk?: string; charonConf?: string; ipv6?: boolean } = {},
+  opts: { enginePsk?: string; charonPsk?: string; charonConf?: string; ipv6?: boolean; pubkey?: PubkeyAuth } = {},
 ): Promise<void> {
   const ipv6 = opts.ipv6 === true;
   const pair = createHostPair({ ipv6 });
@@ -85,18 +100,19 @@ export async function withEngineAndCharon(
           remoteAddrs: [w.outer],
           proposals: [suite.swanIke],
           ...(suite.swanDpdDelay ? { dpdDelay: suite.swanDpdDelay } : {}),
-          local: { auth: 'psk', id: '@east' },
-          remote: { auth: 'psk', id: '@west' },
+          local: opts.pubkey?.charonLocal ?? { auth: 'psk', id: '@east' },
+          remote: opts.pubkey?.charonRemote ?? { auth: 'psk', id: '@west' },
           children: [
             { name: 'net', localTs: [e.subnet], remoteTs: [w.subnet], espProposals: [suite.swanEsp] },
             ...(suite.swanExtraChildren ?? []).map((c) => ({ ...c, espProposals: [suite.swanEsp] })),
           ],
         },
       ],
-      secrets: { psk: [{ ids: ['@west', '@east'], secret: opts.charonPsk ?? PSK }] },
+      secrets: opts.pubkey?.charonSecrets ?? { psk: [{ ids: ['@west', '@east'], secret: opts.charonPsk ?? PSK }] },
     });
     await charon.loadAll();
-    engine = await EngineProcess.start(pair, 'west', w.outer, engineConf(pair, suite, ipv6), `@west @east : PSK "${opts.enginePsk ?? PSK}"\n`);
+    const secrets = opts.pubkey?.engineSecrets ?? `@west @east : PSK "${opts.enginePsk ?? PSK}"\n`;
+    engine = await EngineProcess.start(pair, 'west', w.outer, engineConf(pair, suite, ipv6, opts.pubkey), secrets);
     await fn({ pair, engine, charon });
   } catch (e) {
     t.diagnostic(`engine log:\n${engine?.logTail(60) ?? '(not started)'}`);

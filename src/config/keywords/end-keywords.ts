@@ -22,7 +22,8 @@ export const END_KEYWORDS: readonly KeywordDef[] = [
   e('cert', str),
   e('ckaid', str),
   e('ca', str),
-  e('auth', oneOf(['rsasig', 'ecdsa', 'secret', 'null', 'eaponly', 'never'], { rsa: 'rsasig' })),
+  // ipsec.conf(5): rsasig (rsa), the rsa-sha2 family, ecdsa, secret, null; eaponly/never as Libreswan's parser allows.
+  e('auth', oneOf(['rsasig', 'rsa-sha1', 'rsa-sha2', 'rsa-sha2_256', 'rsa-sha2_384', 'rsa-sha2_512', 'ecdsa', 'ecdsa-sha2', 'ecdsa-sha2_256', 'ecdsa-sha2_384', 'ecdsa-sha2_512', 'secret', 'null', 'eaponly', 'never'], { rsa: 'rsasig' })),
   e('autheap', oneOf(['none', 'tls']), { default: 'none' }),
   e('ikeport', { kind: 'port' }),
   e('sendcert', oneOf(['sendifasked', 'always', 'never']), { default: 'sendifasked' }),

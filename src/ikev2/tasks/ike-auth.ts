@@ -1,13 +1,14 @@
-// IKE_AUTH with PSK (RFC 7296 §1.2, §2.15) and the first Child SA: IDs, AUTH, INITIAL_CONTACT, the ESP
+// IKE_AUTH with PSK or signatures (RFC 7296 §1.2, §2.15; RFC 7427; authenticate.ts) and the first Child SA: IDs, AUTH, INITIAL_CONTACT, the ESP
 // proposals (esp=), traffic selectors with the responder's narrowing (§2.9), error notifies both ways.
 import { parseEspProposals } from '../../config/algorithms';
 import { IkeId } from '../../config/id';
 import type { IdPayload, IkeHeader, Payload } from '../codec';
-import { authEquals, pskAuth, signedOctets } from '../auth';
+import { signedOctets } from '../auth';
+import { checkPeerAuth, makeOwnAuth } from '../authenticate';
 import { ChildSa } from '../child-sa';
 import { endId, endSelectors, hasExplicitId, localEnd, remoteEnd } from '../connection';
 import {
-  AuthMethod, ExchangeType, NotifyError, NotifyStatus, PayloadType, ProtocolId, TransformType, notifyTypeName,
+  ExchangeType, NotifyError, NotifyStatus, PayloadType, ProtocolId, TransformType, notifyTypeName,
 } from '../constants';
 import { IkeState, type IkeSa } from '../ike-sa';
 import { deriveChildKeys, type ChildKeys } from '../keymat';
@@ -16,7 +17,6 @@ import { checkChosenProposal, negotiated, selectProposal, toSaProposals } from '
 import { narrow, tsFromPayload, tsToPayload, within, type Ts } from '../traffic-selectors';
 import { startLiveness } from './informational';
 import { scheduleIkeLifetime } from './rekey-ike';
-import type { SecretBytes } from '../../native/secret';
 
 function idPayload(type: 35 | 36, id: IkeId): IdPayload {
   return { type, idType: id.type ?? 0, data: new Uint8Array(id.encode()) };
@@ -37,14 +37,10 @@ function espProposals(sa: IkeSa, spi: Uint8Array): ReturnType<typeof toSaProposa
 function markEstablished(sa: IkeSa): void {
   sa.state = IkeState.ESTABLISHED;
   sa.establishedAt = Math.floor(Date.now() / 1000);
-  sa.log(`established IKE SA (${sa.info().algorithms})`);
+  sa.log(`established IKE SA (${sa.info().algorithms}); authenticated using ${sa.peerAuth}`);
   sa.deps.events?.ikeUp?.(sa.info());
   startLiveness(sa);
   scheduleIkeLifetime(sa);
-}
-
-function psk(sa: IkeSa): SecretBytes | null {
-  return sa.deps.secrets.findPsk(sa.localId!, sa.remoteId!);
 }
 
 // ---------------------------------------------------------------------------------------- initiator
@@ -53,8 +49,6 @@ export async function startAuth(sa: IkeSa): Promise<void> {
   const conn = sa.conn;
   sa.localId = endId(localEnd(conn), sa.local.address);
   sa.remoteId = endId(remoteEnd(conn), sa.remote.address, true);
-  const key = psk(sa);
-  if (key === null) throw new Error(`no PSK for ${sa.localId.toString()} - ${sa.remoteId.toString()}`);
   const spiIn = await sa.deps.kernel.allocSpi(sa.remote.address, sa.local.address);
   if (sa.state !== IkeState.PARENT_I1) return;
   const transport = conn.type === 'transport';
@@ -67,11 +61,13 @@ export async function startAuth(sa: IkeSa): Promise<void> {
   };
   const idi = idPayload(35, sa.localId);
   const keys = sa.keys!;
-  const auth = pskAuth(keys.prf, key, signedOctets(keys.prf, sa.initRequest!, sa.nr, keys.skPLocal, idi));
+  const own = makeOwnAuth(sa, signedOctets(keys.prf, sa.initRequest!, sa.nr, keys.skPLocal, idi));
+  if (!own.ok) throw new Error(`cannot authenticate: ${own.why}`);
+  sa.localAuth = own.description;
   const payloads: Payload[] = [idi];
   if (conn.initialContact && !sa.ctx.hasPeerSa(sa)) payloads.push(notify(NotifyStatus.INITIAL_CONTACT));
   if (hasExplicitId(remoteEnd(conn))) payloads.push(idPayload(36, sa.remoteId));
-  payloads.push({ type: PayloadType.AUTH, method: AuthMethod.SHARED_KEY_MIC, data: auth });
+  payloads.push(own.payload);
   if (transport) payloads.push(notify(NotifyStatus.USE_TRANSPORT_MODE));
   payloads.push(
     { type: PayloadType.SA, proposals: sa.pendingChild.proposals },
@@ -98,12 +94,10 @@ async function onAuthResponse(sa: IkeSa, payloads: Payload[]): Promise<void> {
   const id = peerId(idr);
   if (id === null || !sa.remoteId!.equals(id)) refuse(`the peer's ID ${id?.toString() ?? '(malformed)'} is not ${sa.remoteId!.toString()}`);
   sa.remoteId = id!;
-  const key = psk(sa);
   const keys = sa.keys!;
-  const expected = key === null ? null : pskAuth(keys.prf, key, signedOctets(keys.prf, sa.initResponse!, sa.ni, keys.skPRemote, idr));
-  if (authP.method !== AuthMethod.SHARED_KEY_MIC || expected === null || !authEquals(expected, authP.data)) {
-    refuse('the responder\'s AUTH does not verify');
-  }
+  const verdict = checkPeerAuth(sa, authP, signedOctets(keys.prf, sa.initResponse!, sa.ni, keys.skPRemote, idr));
+  if (!verdict.ok) refuse(`the responder's AUTH: ${verdict.why}`);
+  sa.peerAuth = verdict.ok ? verdict.description : '';
   markEstablished(sa);
   sa.ctx.established(sa);
   const pending = sa.pendingChild!;
@@ -185,14 +179,15 @@ export async function processAuthRequest(sa: IkeSa, payloads: Payload[], header:
   if (id === null || !configured.equals(id)) return refuse(`peer ID ${id?.toString() ?? '(malformed)'} is not ${configured.toString()}`);
   sa.remoteId = id;
   sa.localId = endId(localEnd(conn), sa.local.address);
-  const key = psk(sa);
-  if (key === null) return refuse(`no PSK for ${sa.localId.toString()} - ${id.toString()}`);
   const keys = sa.keys!;
-  const expected = pskAuth(keys.prf, key, signedOctets(keys.prf, sa.initRequest!, sa.nr, keys.skPRemote, idi));
-  if (authP.method !== AuthMethod.SHARED_KEY_MIC || !authEquals(expected, authP.data)) return refuse('the initiator\'s AUTH does not verify');
+  const verdict = checkPeerAuth(sa, authP, signedOctets(keys.prf, sa.initRequest!, sa.nr, keys.skPRemote, idi));
+  if (!verdict.ok) return refuse(`the initiator's AUTH: ${verdict.why}`);
+  sa.peerAuth = verdict.description;
   const idr = idPayload(36, sa.localId);
-  const auth = pskAuth(keys.prf, key, signedOctets(keys.prf, sa.initResponse!, sa.ni, keys.skPLocal, idr));
-  const head: Payload[] = [idr, { type: PayloadType.AUTH, method: AuthMethod.SHARED_KEY_MIC, data: auth }];
+  const own = makeOwnAuth(sa, signedOctets(keys.prf, sa.initResponse!, sa.ni, keys.skPLocal, idr));
+  if (!own.ok) return refuse(`cannot authenticate ourselves: ${own.why}`);
+  sa.localAuth = own.description;
+  const head: Payload[] = [idr, own.payload];
   if (hasNotify(payloads, NotifyStatus.INITIAL_CONTACT)) sa.initialContact = true;
   markEstablished(sa);
   const child = await respondChild(sa, payloads);

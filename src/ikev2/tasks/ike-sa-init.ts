@@ -7,7 +7,7 @@ import type { IkeHeader, IkeHeaderInit, Payload, Proposal } from '../codec';
 import { serializeMessage, unsupportedCriticalTypes } from '../codec';
 import { CookieJar } from '../cookie';
 import {
-  ExchangeType, HashAlgorithm, NotifyError, NotifyStatus, PayloadType, ProtocolId, TransformType, notifyTypeName,
+  ExchangeType, NotifyError, NotifyStatus, PayloadType, ProtocolId, TransformType, notifyTypeName,
 } from '../constants';
 import type { Datagram, EngineDeps } from '../engine-api';
 import { IkeSa, IkeState, type IkeContext } from '../ike-sa';
@@ -18,6 +18,7 @@ import { NAT_T_PORT } from '../connection';
 import { checkChosenProposal, negotiated, offeredGroups, selectProposal, toSaProposals } from '../proposals';
 import type { ConnectionConfig } from '../../config/model';
 import { dispatchRequests } from './dispatch';
+import { hashNotify, parseHashNotify, signatureHashesOf } from '../signature-hashes';
 import { startAuth } from './ike-auth';
 
 const NONCE_LENGTH = 32;
@@ -46,9 +47,18 @@ function natNotifies(sa: IkeSa, spiR: Uint8Array): Payload[] {
 function capabilityNotifies(sa: IkeSa): Payload[] {
   const out: Payload[] = [];
   if (sa.conn.fragmentation !== 'no') out.push(notify(NotifyStatus.IKEV2_FRAGMENTATION_SUPPORTED));
-  const hashes = [HashAlgorithm.SHA2_256, HashAlgorithm.SHA2_384, HashAlgorithm.SHA2_512, HashAlgorithm.IDENTITY];
-  out.push(notify(NotifyStatus.SIGNATURE_HASH_ALGORITHMS, new Uint8Array(hashes.flatMap((h) => [...u16(h)]))));
+  // Libreswan's rule: announced only when the conn allows signatures, listing the hashes its policy allows.
+  const hashes = signatureHashesOf(sa.conn);
+  if (hashes.length > 0) out.push(hashNotify(hashes));
   return out;
+}
+
+/** The peer's SIGNATURE_HASH_ALGORITHMS (RFC 7427 §4), if it sent a well-formed one. */
+function notePeerHashes(sa: IkeSa, payloads: Payload[]): void {
+  const n = notifies(payloads, NotifyStatus.SIGNATURE_HASH_ALGORITHMS)[0];
+  const hashes = n === undefined ? null : parseHashNotify(n.data);
+  if (hashes !== null) sa.peerSignatureHashes = hashes;
+  else if (n !== undefined) sa.log('ignoring a malformed SIGNATURE_HASH_ALGORITHMS notify');
 }
 
 function applyNat(sa: IkeSa, payloads: Payload[], spiI: Uint8Array, spiR: Uint8Array, dg: Datagram): void {
@@ -132,6 +142,7 @@ async function onInitResponse(sa: IkeSa, payloads: Payload[], header: IkeHeader,
   sa.nr = new Uint8Array(nonce.nonce);
   sa.initResponse = new Uint8Array(dg.data);
   sa.peerFragmentation = hasNotify(payloads, NotifyStatus.IKEV2_FRAGMENTATION_SUPPORTED);
+  notePeerHashes(sa, payloads);
   applyNat(sa, payloads, sa.spiI, sa.spiR, dg);
   const dh = sa.dh;
   const gir = await computeSharedAsync(dh, ke.data);
@@ -221,6 +232,7 @@ export async function respondToInit(env: InitResponderEnv, conn: ConnectionConfi
   sa.ni = new Uint8Array(nonce.nonce);
   sa.initRequest = new Uint8Array(dg.data);
   sa.peerFragmentation = hasNotify(payloads, NotifyStatus.IKEV2_FRAGMENTATION_SUPPORTED);
+  notePeerHashes(sa, payloads);
   sa.onRequest(dispatchRequests(sa));
   sa.setDeadline(conn.retransmitTimeout * 1000, 'half-open IKE SA timed out');
   env.register(sa);

@@ -44,6 +44,10 @@ function successor(old: IkeSa, initiator: boolean, spiI: Uint8Array, spiR: Uint8
   sa.localBehindNat = old.localBehindNat;
   sa.remoteBehindNat = old.remoteBehindNat;
   sa.peerFragmentation = old.peerFragmentation;
+  // A rekeyed IKE SA inherits the authentication of the one it replaces (RFC 7296 §2.8: no new AUTH).
+  sa.localAuth = old.localAuth;
+  sa.peerAuth = old.peerAuth;
+  if (old.peerSignatureHashes !== undefined) sa.peerSignatureHashes = old.peerSignatureHashes;
   sa.ikeProposals = old.ikeProposals;
   sa.state = IkeState.ESTABLISHED;
   sa.establishedAt = Math.floor(Date.now() / 1000);

@@ -108,15 +108,15 @@ test('per-side keywords without a side are refused, naming both; underscore spel
 
 test('per-side keywords land in their EndConfig', () => {
   const c = conn(
-    '\tleftid=@west\n\trightid=%fromcert\n\tleftrsasigkey=0sAQO\n\trightecdsakey=0sBBB\n\tleftcert=west-cert\n\trightca=%same\n' +
+    '\tleftid=@west\n\trightid=%fromcert\n\tleftrsasigkey=0sAwEAAeOxO0HZ8eYVZH4tungeLwEypRqbHWmex2rRBjQanoUShWGVOs7BWzewyBnfZwBp91bIA+QvIrNXl6hHqFI3copTZqVYR/9f/qaMK3DbJhzdjgYo2LLYrVK0OFm1ZUjEZn0oymckEslvXD5c2KRLnD2Dhujze+F7F5hWyb5N+kpvK8JXkRqVRBVQpPGsrzrtduSUUJFUcU4a1gGRg5KVjHqiLF0fq6X12cuKKMulvykOrxlUz4RBPRWjSDVsSdaIsdNGoYZSAq8XZbGinbqWJR7P8EUIs9aScYmIRsWerQTinMsb8cKJG4kZjs5EwkrdpuqY64TObxAnWObb+AJpAPTjO3w+ZuJLov+RnRsxmq54Hc5nOcVWoczyxWeL5lCSBH2Yb310YcVru19vMehnj+jCxeMp1Lk30PUlnvVPtRKlt3Lud4dcXVsvA+a/YQCGdV/wVrbp7Id7LOutkmuFtl1NVIBzJe+3LDt41rplV8qpvLhbVOoWAVec7lT2I2oGSw==\n\trightecdsakey=0sKkobNeYzQz3ea9l98shXFANt8dRGWjCapMeFQrj9mOzWlPS5lZB58Ql2QCi/mx7JDJQzfxKCVR9iyGAOMgK7Xg==\n\tleftcert=west-cert\n\trightca=%same\n' +
       '\tleftckaid=abcd\n\tleftauth=secret\n\trightauth=eaponly\n\trightautheap=tls\n\tleftikeport=4501\n\trightsendcert=never\n' +
       '\tleftxauthserver=yes\n\trightxauthclient=yes\n\trightusername=bob\n\tleftmodecfgserver=yes\n\trightmodecfgclient=yes\n' +
       '\tleftupdown=/bin/true\n\tleftcat=yes\n\tleftvti=10.9.9.1/30',
   );
   assert.equal(c.left.id, '@west');
   assert.equal(c.right.id, '%fromcert');
-  assert.equal(c.left.rsasigkey, '0sAQO');
-  assert.equal(c.right.ecdsakey, '0sBBB');
+  assert.equal(c.left.rsasigkey, '0sAwEAAeOxO0HZ8eYVZH4tungeLwEypRqbHWmex2rRBjQanoUShWGVOs7BWzewyBnfZwBp91bIA+QvIrNXl6hHqFI3copTZqVYR/9f/qaMK3DbJhzdjgYo2LLYrVK0OFm1ZUjEZn0oymckEslvXD5c2KRLnD2Dhujze+F7F5hWyb5N+kpvK8JXkRqVRBVQpPGsrzrtduSUUJFUcU4a1gGRg5KVjHqiLF0fq6X12cuKKMulvykOrxlUz4RBPRWjSDVsSdaIsdNGoYZSAq8XZbGinbqWJR7P8EUIs9aScYmIRsWerQTinMsb8cKJG4kZjs5EwkrdpuqY64TObxAnWObb+AJpAPTjO3w+ZuJLov+RnRsxmq54Hc5nOcVWoczyxWeL5lCSBH2Yb310YcVru19vMehnj+jCxeMp1Lk30PUlnvVPtRKlt3Lud4dcXVsvA+a/YQCGdV/wVrbp7Id7LOutkmuFtl1NVIBzJe+3LDt41rplV8qpvLhbVOoWAVec7lT2I2oGSw==');
+  assert.equal(c.right.ecdsakey, '0sKkobNeYzQz3ea9l98shXFANt8dRGWjCapMeFQrj9mOzWlPS5lZB58Ql2QCi/mx7JDJQzfxKCVR9iyGAOMgK7Xg==');
   assert.equal(c.left.cert, 'west-cert');
   assert.equal(c.right.ca, '%same');
   assert.equal(c.left.ckaid, 'abcd');

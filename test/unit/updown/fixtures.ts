@@ -48,6 +48,8 @@ export function ike(over: Partial<IkeSaInfo>): IkeSaInfo {
     remoteId: '@east',
     algorithms: 'AES_GCM_16_256-HMAC_SHA2_256-DH19',
     establishedAt: 1_700_000_000,
+    localAuth: 'authby=secret',
+    peerAuth: 'authby=secret',
     ...over,
   };
 }
