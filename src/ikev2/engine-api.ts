@@ -4,6 +4,7 @@
 // can talk in one process in a test, message by message.
 import type { ConnectionConfig } from '../config/model';
 import type { IkeId } from '../config/id';
+import type { VirtualPrivateEntry } from '../config/values/parse-value';
 import type { Kernel } from '../kernel/kernel';
 import type { Logger } from '../log';
 import type { SecretBytes } from '../native/secret';
@@ -86,6 +87,12 @@ export interface EngineEvents {
   childDown?(child: ChildSaInfo, reason: string): void;
 }
 
+/** NAT-T keep-alives (RFC 3948 §2.3): the daemon's NAT-T sockets send them (src/net/keepalives.ts). */
+export interface KeepaliveControl {
+  start(local: Endpoint, remote: Endpoint, intervalSeconds: number): void;
+  stop(local: Endpoint, remote: Endpoint): void;
+}
+
 export interface EngineDeps {
   transport: Transport;
   kernel: Kernel;
@@ -101,6 +108,18 @@ export interface EngineDeps {
   ddosIkeThreshold: number;
   /** --force-busy: always demand a COOKIE. */
   forceBusy: boolean;
+  /**
+   * Where NAT-T keep-alives go: sent while an IKE SA whose own end is behind a NAT (so on port 4500)
+   * lives and its conn has nat-keepalive=yes; none when absent.
+   */
+  keepalives?: KeepaliveControl;
+  /** --keep-alive: seconds between NAT-T keep-alives (default 20; 0 sends none). */
+  keepAliveSeconds?: number;
+  /**
+   * --virtual-private: the networks a peer may claim behind rightsubnet=vhost:/vnet: (%priv), with the
+   * excluded ones (!); none when absent.
+   */
+  virtualPrivate?: readonly VirtualPrivateEntry[];
 }
 
 export interface InitiateResult {
