@@ -22,6 +22,7 @@ import { createKernel } from '../kernel/select';
 import type { PlutoOptions } from './options';
 import { handleRequest } from './requests';
 import { orientWithPorts } from './port-orientation';
+import { virtualPrivateEntries } from './options';
 
 /** pluto's exit codes (ipsec_pluto(8)). */
 export const EXIT_OK = 0;
@@ -130,6 +131,20 @@ export class Pluto {
       uniqueIds: o.uniqueids,
       ddosIkeThreshold: o.ddosIkeThreshold,
       forceBusy: o.forceBusy,
+      keepalives: {
+        start: (local, remote, seconds) => {
+          try {
+            this.sockets.startKeepalive(local, remote, seconds);
+          } catch (err) {
+            this.logger.warn(`NAT-T keep-alives to ${remote.address}:${remote.port} not started: ${err instanceof Error ? err.message : String(err)}`);
+          }
+        },
+        stop: (local, remote) => {
+          if (this.sockets.stopKeepalive(local, remote)) this.logger.debug('base', `NAT-T keep-alives to ${remote.address}:${remote.port} stopped`);
+        },
+      },
+      keepAliveSeconds: o.keepAlive,
+      virtualPrivate: virtualPrivateEntries(o.virtualPrivate),
     });
     this.conns = new ConnectionDb(this.engine, this.kernel);
     const bound = await this.sockets.start();

@@ -38,6 +38,8 @@ export function statusData(pluto: Pluto): StatusData {
     connections: pluto.conns.summaries(),
     engine: pluto.engine.status(),
     debug: pluto.logger.debugClasses(),
+    natKeepalives: pluto.sockets.keepalives(),
+    keepaliveCounters: { sent: pluto.sockets.counters().keepalivesSent, received: pluto.sockets.counters().keepalivesReceived },
   };
 }
 
