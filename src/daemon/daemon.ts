@@ -22,7 +22,6 @@ import { createKernel } from '../kernel/select';
 import type { PlutoOptions } from './options';
 import { handleRequest } from './requests';
 import { orientWithPorts } from './port-orientation';
-import { virtualPrivateEntries } from './options';
 
 /** pluto's exit codes (ipsec_pluto(8)). */
 export const EXIT_OK = 0;
@@ -97,7 +96,9 @@ export class Pluto {
     const helpers = setHelperThreads(o.nhelpers);
     this.logger.info(`${helpers} crypto helper thread${helpers === 1 ? '' : 's'} started`);
     this.logger.info(`using kernel interface: ${o.protostack === 'bsd' ? 'bsdkame' : 'xfrm'} (recorded; the data path comes with issue 6)`);
-    if (o.virtualPrivate.length > 0) this.logger.info(`virtual-private (NAT-T): ${o.virtualPrivate.join(',')}`);
+    // Libreswan 4.10 reads virtual-private only for rightsubnet=vhost:/vnet:, which its addconn refuses on
+    // IKEv2 conns ("only valid for IKEv1"), as our config loader does: with IKEv2 only, it limits nothing.
+    if (o.virtualPrivate.length > 0) this.logger.info(`virtual-private (NAT-T): ${o.virtualPrivate.join(',')} (used by IKEv1 vhost:/vnet: conns only; none are loaded)`);
     if (o.forceBusy) this.logger.info('forced busy: every IKE_SA_INIT must return a COOKIE');
     this.logger.debug('base', `uniqueids=${o.uniqueids ? 'yes' : 'no'} keep-alive=${o.keepAlive}s`);
     await this.loadSecrets();
@@ -144,7 +145,6 @@ export class Pluto {
         },
       },
       keepAliveSeconds: o.keepAlive,
-      virtualPrivate: virtualPrivateEntries(o.virtualPrivate),
     });
     this.conns = new ConnectionDb(this.engine, this.kernel);
     const bound = await this.sockets.start();

@@ -3,7 +3,6 @@
 import * as path from 'node:path';
 
 import type { ConfigSetup } from '../config/model';
-import { parseValue, type VirtualPrivateEntry } from '../config/values/parse-value';
 import { DEFAULT_RUNDIR } from '../control/client';
 
 /** What the command line said; undefined = not given. */
@@ -75,14 +74,6 @@ function int(name: string, text: string | undefined, min: number, max: number): 
 
 function virtualPrivateWords(text: string): string[] {
   return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-}
-
-/** --virtual-private words (checked by resolveOptions) as the engine takes them. */
-export function virtualPrivateEntries(words: readonly string[]): VirtualPrivateEntry[] {
-  if (words.length === 0) return [];
-  const parsed = parseValue({ kind: 'virtualPrivate' }, words.join(','));
-  if (!parsed.ok) throw new OptionError(`--virtual-private: ${parsed.problem}`);
-  return [...(parsed.value as readonly VirtualPrivateEntry[])];
 }
 
 /** Splits the debug tokens that pluto accepts after --debug (a list separated by ',' '+' or spaces). */

@@ -116,8 +116,9 @@ export async function handleRequest(pluto: Pluto, req: Request, reply: Reply): P
       }
       // Libreswan's whack shows the state's progress as it happens: relay the daemon's lines about this
       // conn as 002 (RC_LOG) lines until the outcome is known.
-      const unsubscribe = log.addListener((_level, line) => {
-        if (line.includes(`"${name}"`)) reply.log(RC.LOG, line);
+      // Debug lines stay in the log, as Libreswan's DEBUG_STREAM never goes to whack.
+      const unsubscribe = log.addListener((level, line) => {
+        if (level !== 'debug' && line.includes(`"${name}"`)) reply.log(RC.LOG, line);
       });
       try {
         const r = await pending.finally(unsubscribe);

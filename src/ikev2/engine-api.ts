@@ -4,7 +4,6 @@
 // can talk in one process in a test, message by message.
 import type { ConnectionConfig } from '../config/model';
 import type { IkeId } from '../config/id';
-import type { VirtualPrivateEntry } from '../config/values/parse-value';
 import type { Kernel } from '../kernel/kernel';
 import type { Logger } from '../log';
 import type { SecretBytes } from '../native/secret';
@@ -115,11 +114,6 @@ export interface EngineDeps {
   keepalives?: KeepaliveControl;
   /** --keep-alive: seconds between NAT-T keep-alives (default 20; 0 sends none). */
   keepAliveSeconds?: number;
-  /**
-   * --virtual-private: the networks a peer may claim behind rightsubnet=vhost:/vnet: (%priv), with the
-   * excluded ones (!); none when absent.
-   */
-  virtualPrivate?: readonly VirtualPrivateEntry[];
 }
 
 export interface InitiateResult {
