@@ -2,11 +2,9 @@
 // by an established IKE SA whose own end is behind a NAT (it moved to port 4500) and whose conn has
 // nat-keepalive=yes. Recomputed from the live SAs after every change, so a rekey (a new SA on the same
 // endpoints), a NAT rebinding (new endpoints) and an SA's death each start or stop exactly what they must.
+import { DEFAULT_KEEPALIVE_SECONDS } from '../net/keepalives';
 import type { Endpoint, KeepaliveControl } from './engine-api';
 import { IkeState, type IkeSa } from './ike-sa';
-
-/** Libreswan's --keep-alive default, in seconds. */
-export const DEFAULT_KEEPALIVE_SECONDS = 20;
 
 const key = (local: Endpoint, remote: Endpoint): string => `${local.address}|${local.port}|${remote.address}|${remote.port}`;
 

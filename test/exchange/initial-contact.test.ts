@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 
 import { parseIpsecConfText } from '../../src/config';
 import { parseMessage } from '../../src/ikev2/codec';
+import type { InitiateResult } from '../../src/ikev2/engine-api';
 import { ExchangeType } from '../../src/ikev2/constants';
 import { ADDRESS_A, ADDRESS_B, IkePair, type Peer } from '../helpers/ike-pair';
 
@@ -30,7 +31,8 @@ function authRequests(pair: IkePair): Uint8Array[] {
   }).map((m) => m.data);
 }
 
-test('a second conn to the same peer ID sends no INITIAL_CONTACT; the peer keeps both', async () => {
+/** A and B with conns "test" and "other" (same IDs), both up from A; uniqueids=no. */
+async function bothUp(): Promise<{ pair: IkePair; other: InitiateResult }> {
   const pair = new IkePair({ conf: TEST, extraConnsB: OTHER, uniqueIds: false });
   addOtherTo(pair.a, 'left');
   const first = pair.a.engine.initiate('test');
@@ -38,7 +40,11 @@ test('a second conn to the same peer ID sends no INITIAL_CONTACT; the peer keeps
   await first;
   const second = pair.a.engine.initiate('other');
   await pair.run();
-  await second;
+  return { pair, other: await second };
+}
+
+test('a second conn to the same peer ID sends no INITIAL_CONTACT; the peer keeps both', async () => {
+  const { pair } = await bothUp();
   const st = pair.b.engine.status();
   assert.deepEqual(st.ikeSas.map((s) => s.connection).sort(), ['other', 'test'], 'both IKE SAs stay: the second one carried no INITIAL_CONTACT');
   assert.equal(pair.b.kernel.sas.size, 4);
@@ -49,14 +55,7 @@ test('a second conn to the same peer ID sends no INITIAL_CONTACT; the peer keeps
 });
 
 test('after a crash the peer\'s INITIAL_CONTACT removes its SAs on every conn, without a message', async () => {
-  const pair = new IkePair({ conf: TEST, extraConnsB: OTHER, uniqueIds: false });
-  addOtherTo(pair.a, 'left');
-  const first = pair.a.engine.initiate('test');
-  await pair.run();
-  await first;
-  const second = pair.a.engine.initiate('other');
-  await pair.run();
-  const old = await second;
+  const { pair, other: old } = await bothUp();
   assert.equal(pair.b.engine.status().ikeSas.length, 2);
 
   const a = await pair.restartA();

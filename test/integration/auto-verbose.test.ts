@@ -8,17 +8,7 @@ import { test } from 'node:test';
 
 import { runIpsec } from '../helpers/cli';
 import { sandbox, startPluto, type Sandbox } from './daemon-harness';
-import * as dgram from 'node:dgram';
-
-async function freeUdpPorts(n: number): Promise<number[]> {
-  const sockets = await Promise.all(Array.from({ length: n }, () => new Promise<dgram.Socket>((resolve) => {
-    const s = dgram.createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => resolve(s));
-  })));
-  const ports = sockets.map((s) => s.address().port);
-  await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  return ports;
-}
+import { freeUdpPorts, loopbackConn as conn } from './loopback-pair';
 
 /** A conn for --add: this host is left, the peer elsewhere (the client orients it on its own). */
 const SOLO = `conn solo
@@ -27,26 +17,6 @@ const SOLO = `conn solo
 	authby=secret
 	auto=ignore
 `;
-
-/** Both ends on 127.0.0.1: each pluto orients it by its --ike-port when it starts (auto=add). */
-function conn(westPort: number, eastPort: number): string {
-  return `conn west-east
-	left=127.0.0.1
-	leftikeport=${westPort}
-	right=127.0.0.1
-	rightikeport=${eastPort}
-	leftid=@west
-	rightid=@east
-	leftsubnet=10.1.0.0/24
-	rightsubnet=10.2.0.0/24
-	authby=secret
-	ike=aes_gcm256-sha2_256;dh19
-	esp=aes_gcm256
-	retransmit-interval=250
-	retransmit-timeout=5s
-	auto=add
-`;
-}
 
 const auto = (s: Sandbox, ...args: string[]): ReturnType<typeof runIpsec> =>
   runIpsec(['auto', '--rundir', s.rundir, '--config', s.config, ...args], { timeoutMs: 30_000 });

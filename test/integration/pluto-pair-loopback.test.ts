@@ -2,7 +2,6 @@
 // directories, each conn naming the peer's port (leftikeport/rightikeport). Both ends are this host, so
 // each pluto orients the conn by its own --ike-port.
 import assert from 'node:assert/strict';
-import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -10,37 +9,7 @@ import { test } from 'node:test';
 import { runIpsec } from '../helpers/cli';
 import { sandbox, startPluto, waitFor, type Sandbox, type TestContextLike } from './daemon-harness';
 
-/** Ports the kernel says are free now (bound to port 0, then closed). */
-export async function freeUdpPorts(n: number): Promise<number[]> {
-  const sockets = await Promise.all(
-    Array.from({ length: n }, () => new Promise<dgram.Socket>((resolve) => {
-      const s = dgram.createSocket('udp4');
-      s.bind(0, '127.0.0.1', () => resolve(s));
-    })),
-  );
-  const ports = sockets.map((s) => s.address().port);
-  await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  return ports;
-}
-
-function conn(westPort: number, eastPort: number, extra = ''): string {
-  return `conn west-east
-	left=127.0.0.1
-	leftikeport=${westPort}
-	right=127.0.0.1
-	rightikeport=${eastPort}
-	leftid=@west
-	rightid=@east
-	leftsubnet=10.1.0.0/24
-	rightsubnet=10.2.0.0/24
-	authby=secret
-	ike=aes_gcm256-sha2_256;dh31
-	esp=aes_gcm256
-	retransmit-interval=250
-	retransmit-timeout=5s
-	auto=add
-${extra}`;
-}
+import { freeUdpPorts, loopbackConn as conn } from './loopback-pair';
 
 async function startSide(t: TestContextLike, s: Sandbox, ikePort: number, nattPort: number): Promise<Awaited<ReturnType<typeof startPluto>>> {
   const p = await startPluto(t, ['--rundir', s.rundir, '--config', s.config, '--secretsfile', s.secrets, '--listen', '127.0.0.1', '--ike-port', String(ikePort), '--ike-natt-port', String(nattPort)]);

@@ -13,20 +13,7 @@ const ESP = 'aes_gcm256';
 const PSK = 'a pre-shared key for the responder tests';
 
 /** A second west-east conn with other subnets: same addresses and IDs, told apart by its selectors. */
-const SECOND = `conn second
-	left=192.0.2.1
-	right=192.0.2.2
-	leftid=@west
-	rightid=@east
-	leftsubnet=10.1.1.0/24
-	rightsubnet=10.2.1.0/24
-	authby=secret
-	ike=${IKE}
-	esp=${ESP}
-	retransmit-interval=250
-	retransmit-timeout=5s
-	auto=add
-`;
+const SECOND = westEastConn('second', IKE, ESP, '\tauto=add\n').replace('10.1.0.0/24', '10.1.1.0/24').replace('10.2.0.0/24', '10.2.1.0/24');
 
 /**
  * The harness appends the conf right after its `config setup` lines: a leading tab-indented line is one
