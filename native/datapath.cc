@@ -318,6 +318,7 @@ class DatapathWrap : public Napi::ObjectWrap<DatapathWrap> {
     o.Set("running", Napi::Boolean::New(env, core_->running()));
     o.Set("tunName", Napi::String::New(env, core_->tunName()));
     o.Set("offload", Napi::Boolean::New(env, core_->offload()));
+    o.Set("port", Napi::Number::New(env, core_->localPort()));
     return o;
   }
 

@@ -111,6 +111,11 @@ bool Datapath::OpenDevices(const DpOptions& o, std::string* error) {
   if (setsockopt(sock_, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0)
     setsockopt(sock_, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
   if (bind(sock_, reinterpret_cast<sockaddr*>(&local), localLength) < 0) return *error = Errno("bind"), false;
+  sockaddr_storage bound{};
+  socklen_t boundLength = sizeof bound;
+  if (getsockname(sock_, reinterpret_cast<sockaddr*>(&bound), &boundLength) < 0) return *error = Errno("getsockname"), false;
+  localPort_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                                 : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
   if (o.offload) {
     int seg = 0;
     gso_ = setsockopt(sock_, IPPROTO_UDP, UDP_SEGMENT, &seg, sizeof seg) == 0;

@@ -114,6 +114,8 @@ export interface EngineDeps {
   keepalives?: KeepaliveControl;
   /** --keep-alive: seconds between NAT-T keep-alives (default 20; 0 sends none). */
   keepAliveSeconds?: number;
+  /** Our NAT-T port (--ike-natt-port): IKE floats there from port 500. Default 4500. */
+  nattPort?: number;
 }
 
 export interface InitiateResult {

@@ -4,50 +4,21 @@
 // socket are sorted and counted; lifetimes raise expire events. Needs root, `ip netns` and /dev/net/tun.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
 import { canUseNetns, withTunnel } from './datapath-hosts';
+import { inNs, TCP_CLIENT, TCP_SERVER } from './tcp-transfer';
 
 const skip = canUseNetns() ?? (spawnSync('ping', ['-V']).error ? 'no ping (apt-get install -y iputils-ping)' : undefined);
 const inject = path.join(__dirname, 'datapath-inject.js');
-
-function inNs(ns: string, args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('ip', ['netns', 'exec', ns, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 function ping(ns: string, to: string, from: string, count = 3): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return inNs(ns, ['ping', '-c', String(count), '-i', '0.2', '-W', '2', '-I', from, to], 20_000);
 }
 
-// Receiver: hashes everything one TCP connection brings and prints the digest and the length.
-const SERVER = `
-const net = require('node:net'), crypto = require('node:crypto');
-const srv = net.createServer((s) => { const h = crypto.createHash('sha256'); let n = 0;
-  s.on('data', (d) => { h.update(d); n += d.length; });
-  s.on('end', () => { process.stdout.write(h.digest('hex') + ' ' + n + '\\n'); s.end(); srv.close(); }); });
-srv.listen(5001, process.argv[1] || '10.2.0.1', () => process.stdout.write('listening\\n'));`;
-// Sender: SIZE bytes made of one random megabyte repeated with a counter, hashed as they go.
-const CLIENT = `
-const net = require('node:net'), crypto = require('node:crypto');
-const size = Number(process.argv[1]), host = process.argv[2] || '10.2.0.1', from = process.argv[3] || '10.1.0.1', block = crypto.randomBytes(1 << 20), h = crypto.createHash('sha256');
-const s = net.connect({ host, port: 5001, localAddress: from }, () => {
-  let sent = 0;
-  const pump = () => { while (sent < size) { const b = Buffer.from(block); b.writeUInt32BE(sent >>> 20, 0);
-      h.update(b); sent += b.length; if (!s.write(b)) return s.once('drain', pump); }
-    s.end(); process.stdout.write(h.digest('hex') + ' ' + sent + '\\n'); };
-  pump(); });`;
+const SERVER = TCP_SERVER;
+const CLIENT = TCP_CLIENT;
 
 test('datapath: ping and a 100 MB TCP transfer through the tunnel (TSO + UDP GSO/GRO), SHA-256 checked', { skip, timeout: 240_000 }, async () => {
   await withTunnel({ offload: true }, async ({ west, east, westNs, eastNs }) => {

@@ -1,0 +1,71 @@
+// A TCP transfer through a tunnel between two namespaces, checked end to end: a receiver in one namespace
+// hashes everything one connection brings (SHA-256) and prints digest and length; a sender in the other sends
+// SIZE bytes (one random megabyte repeated with a counter), hashed as they go, optionally paced to a rate so
+// that the transfer spans a given time (rekeys during it). Not a test itself.
+import { spawn, spawnSync } from 'node:child_process';
+
+export interface NsRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command in a namespace and collects its output; SIGKILL after timeoutMs. */
+export function inNs(ns: string, args: string[], timeoutMs = 60_000): Promise<NsRun> {
+  return new Promise((resolve) => {
+    const child = spawn('ip', ['netns', 'exec', ns, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+// Receiver: argv host; hashes one connection on port 5001 and prints "digest length".
+export const TCP_SERVER = `
+const net = require('node:net'), crypto = require('node:crypto');
+const srv = net.createServer((s) => { const h = crypto.createHash('sha256'); let n = 0;
+  s.on('data', (d) => { h.update(d); n += d.length; });
+  s.on('end', () => { process.stdout.write(h.digest('hex') + ' ' + n + '\\n'); s.end(); srv.close(); }); });
+srv.listen(5001, process.argv[1] || '10.2.0.1', () => process.stdout.write('listening\\n'));`;
+
+// Sender: argv size host from bytesPerSecond (0 = as fast as it goes); prints "digest length".
+export const TCP_CLIENT = `
+const net = require('node:net'), crypto = require('node:crypto');
+const size = Number(process.argv[1]), host = process.argv[2] || '10.2.0.1', from = process.argv[3] || '10.1.0.1';
+const rate = Number(process.argv[4] || 0), block = crypto.randomBytes(1 << 20), h = crypto.createHash('sha256');
+const started = Date.now();
+const s = net.connect({ host, port: 5001, localAddress: from }, () => {
+  let sent = 0;
+  const pump = () => { while (sent < size) {
+      if (rate > 0 && sent > (Date.now() - started) / 1000 * rate) return setTimeout(pump, 20);
+      const b = Buffer.from(block); b.writeUInt32BE(sent >>> 20, 0);
+      h.update(b); sent += b.length; if (!s.write(b)) return s.once('drain', pump); }
+    s.end(); process.stdout.write(h.digest('hex') + ' ' + sent + '\\n'); };
+  pump(); });`;
+
+/** Waits until something listens on TCP port 5001 in the namespace. */
+export async function waitListening(ns: string, port = 5001): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const r = spawnSync('ip', ['netns', 'exec', ns, 'ss', '-ltn', `sport = :${port}`], { encoding: 'utf8' });
+    if (r.stdout.includes(String(port))) return;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`nothing listens on port ${port} in ${ns}`);
+}
+
+/** Sends `size` bytes from `from` in fromNs to `to`:5001 in toNs; returns both ends' "digest length". */
+export async function transfer(fromNs: string, toNs: string, size: number, o: { from: string; to: string; bytesPerSecond?: number; timeoutMs?: number }): Promise<{ sent: NsRun; received: NsRun; seconds: number }> {
+  const timeoutMs = o.timeoutMs ?? 180_000;
+  const server = inNs(toNs, [process.execPath, '-e', TCP_SERVER, o.to], timeoutMs);
+  await waitListening(toNs);
+  const started = Date.now();
+  const sent = await inNs(fromNs, [process.execPath, '-e', TCP_CLIENT, String(size), o.to, o.from, String(o.bytesPerSecond ?? 0)], timeoutMs);
+  const received = await server;
+  return { sent, received, seconds: (Date.now() - started) / 1000 };
+}
