@@ -135,7 +135,7 @@ export class Pluto {
       listen: o.listen.length > 0 ? [...o.listen] : undefined,
       logger: this.logger,
       ...(us !== undefined && dp !== undefined
-        ? { externalNatt: { address: dp.address, port: dp.port, send: (m, r) => us.sendIke(m, r.address, r.port) } }
+        ? { externalNatt: { address: dp.address, port: dp.port, send: (m, r) => us.sendIke(m, r.address, r.port), sendKeepalive: (r) => us.sendKeepalive(r.address, r.port) } }
         : {}),
     });
     us?.onIke((d) => this.sockets.receiveExternal(d.message, { address: d.address, port: d.port }));

@@ -42,7 +42,11 @@ export function statusData(pluto: Pluto): StatusData {
     engine: pluto.engine.status(),
     debug: pluto.logger.debugClasses(),
     natKeepalives: pluto.sockets.keepalives(),
-    keepaliveCounters: { sent: pluto.sockets.counters().keepalivesSent, received: pluto.sockets.counters().keepalivesReceived },
+    // Keep-alives to the userspace data path's port arrive there, and are counted there.
+    keepaliveCounters: {
+      sent: pluto.sockets.counters().keepalivesSent,
+      received: pluto.sockets.counters().keepalivesReceived + (pluto.userspace?.native.counters().keepalives ?? 0),
+    },
   };
 }
 

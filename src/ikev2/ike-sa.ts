@@ -105,6 +105,11 @@ export class IkeSa {
   initRetries = 0;
   localBehindNat = false;
   remoteBehindNat = false;
+  /**
+   * Our address or port was rewritten on the way (the peer's NAT_DETECTION_DESTINATION_IP did not match):
+   * a real NAT in front of us, not encapsulation=yes's pretence. Only then do NAT-T keep-alives go out.
+   */
+  localNatDetected = false;
   peerFragmentation = false;
   localId?: IkeId;
   remoteId?: IkeId;

@@ -1,6 +1,7 @@
 // Which NAT-T keep-alives run (RFC 3948 §2.3, ipsec_pluto(8) --keep-alive): one per pair of endpoints used
 // by an established IKE SA whose own end is behind a NAT (it moved to port 4500) and whose conn has
-// nat-keepalive=yes. Recomputed from the live SAs after every change, so a rekey (a new SA on the same
+// nat-keepalive=yes. A real NAT only, as detected: encapsulation=yes (and the userspace data path, which
+// forces it) pretends NAT to float to 4500, but with no NAT in front of us there is no mapping to keep. Recomputed from the live SAs after every change, so a rekey (a new SA on the same
 // endpoints), a NAT rebinding (new endpoints) and an SA's death each start or stop exactly what they must.
 import { DEFAULT_KEEPALIVE_SECONDS } from '../net/keepalives';
 import type { Endpoint, KeepaliveControl } from './engine-api';
@@ -15,7 +16,7 @@ export class NatKeepalives {
 
   /** True when this SA needs keep-alives. */
   static wanted(sa: IkeSa): boolean {
-    return (sa.state === IkeState.ESTABLISHED || sa.state === IkeState.DELETING) && sa.localBehindNat && sa.conn.natKeepalive;
+    return (sa.state === IkeState.ESTABLISHED || sa.state === IkeState.DELETING) && sa.localNatDetected && sa.conn.natKeepalive;
   }
 
   sync(sas: Iterable<IkeSa>): void {

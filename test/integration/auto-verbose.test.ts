@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 
 import { runIpsec } from '../helpers/cli';
-import { sandbox, startPluto, type Sandbox } from './daemon-harness';
+import { RECORDING_KERNEL_ENV, sandbox, startPluto, type Sandbox } from './daemon-harness';
 import { freeUdpPorts, loopbackConn as conn } from './loopback-pair';
 
 /** A conn for --add: this host is left, the peer elsewhere (the client orients it on its own). */
@@ -31,7 +31,7 @@ test('auto --add / --up / --down with and without --verbose', async (t) => {
   const add = (...args: string[]): ReturnType<typeof runIpsec> => runIpsec(['auto', '--rundir', west.rundir, '--config', soloConf, ...args]);
   const east = sandbox(t, conn(wIke, eIke));
   for (const [s, ike, natt] of [[east, eIke, eNatt], [west, wIke, wNatt]] as const) {
-    const p = await startPluto(t, ['--rundir', s.rundir, '--config', s.config, '--secretsfile', s.secrets, '--listen', '127.0.0.1', '--ike-port', String(ike), '--ike-natt-port', String(natt)]);
+    const p = await startPluto(t, ['--rundir', s.rundir, '--config', s.config, '--secretsfile', s.secrets, '--listen', '127.0.0.1', '--ike-port', String(ike), '--ike-natt-port', String(natt)], 20_000, RECORDING_KERNEL_ENV);
     assert.match(p.stdout(), /Pluto initialized/, p.stderr());
   }
 

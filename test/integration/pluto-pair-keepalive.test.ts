@@ -1,19 +1,32 @@
-// --keep-alive reaches the engine: two of our plutos in the west/east namespaces, west with
-// encapsulation=yes (Libreswan's "behave as if behind a NAT") and --keep-alive 1. West sends NAT-T
-// keep-alives from port 4500 while its IKE SA lives and stops when it is gone; east, not behind a NAT,
-// sends none and counts what it receives.
+// --keep-alive reaches the engine: two of our plutos in the west/east namespaces, west behind a
+// port-translating NAT (nftables SNAT in west's namespace: source port 500 -> 1500, 4500 -> 14500), both
+// with --keep-alive 1. West, which finds its own port rewritten, sends NAT-T keep-alives from port 4500
+// while its IKE SA lives and stops when it is gone; east, not behind a NAT, sends none and counts what
+// arrives (in its userspace data path, which owns port 4500 on this kernel without ESP).
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 
+import { ensurePackages } from '../helpers/packages';
 import { waitFor } from './daemon-harness';
 import { netnsPair, waitStatus, westEastConn } from './pluto-pair-harness';
 
 const PSK = 'a pre-shared key for the keep-alive test';
+const NAT_RULES = `table ip nat {
+  chain postrouting {
+    type nat hook postrouting priority 100;
+    udp sport 500 snat to 192.0.2.1:1500
+    udp sport 4500 snat to 192.0.2.1:14500
+  }
+}
+`;
 
-test('pluto --keep-alive 1: the end behind the NAT sends keep-alives on 4500 while the IKE SA lives', async (t) => {
-  const west = westEastConn('west-east', 'aes_gcm256-sha2_256;dh31', 'aes_gcm256', '\tencapsulation=yes\n\tauto=add\n');
-  const east = westEastConn('west-east', 'aes_gcm256-sha2_256;dh31', 'aes_gcm256', '\tauto=add\n');
-  const pair = await netnsPair(t, { west, east }, { west: PSK, east: PSK });
+const skip = ensurePackages(['nftables']) ?? undefined;
+
+test('pluto --keep-alive 1: the end behind a NAT sends keep-alives on 4500 while the IKE SA lives', { skip }, async (t) => {
+  const conf = westEastConn('west-east', 'aes_gcm256-sha2_256;dh31', 'aes_gcm256', '\tauto=add\n');
+  const pair = await netnsPair(t, { west: conf, east: conf }, { west: PSK, east: PSK });
+  execFileSync('ip', ['netns', 'exec', pair.hosts.west.ns, 'nft', '-f', '-'], { input: NAT_RULES });
   await pair.start('east', ['--keep-alive', '1']);
   await pair.start('west', ['--keep-alive', '1']);
   assert.deepEqual(pair.status('west').natKeepalives, [], 'nothing before an IKE SA exists');
