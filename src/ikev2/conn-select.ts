@@ -5,6 +5,7 @@
 import type { IkeId } from '../config/id';
 import type { ConnectionConfig } from '../config/model';
 import { endId, endSelectors, hostAddress, localEnd, remoteEnd } from './connection';
+import { AuthMethod } from './constants';
 import type { Endpoint } from './engine-api';
 import type { IkeSa } from './ike-sa';
 import { narrow, type Ts } from './traffic-selectors';
@@ -31,10 +32,29 @@ export function connForAddresses(conns: Iterable<ConnectionConfig>, local: Endpo
   return fallback;
 }
 
-/** The traffic selectors the peer proposed for the first Child SA (TSi: its side, TSr: ours). */
+/** What the peer's IKE_AUTH request says beyond its IDs: the selectors of the first Child SA, its AUTH method. */
 export interface ProposedTs {
+  /** TSi: its side; TSr: ours. */
   tsi: readonly Ts[];
   tsr: readonly Ts[];
+  authMethod?: number;
+}
+
+/** The authby= words (or the peer end's auth=) an AUTH payload method fits. */
+const AUTHBY_OF_METHOD: Record<number, readonly string[]> = {
+  [AuthMethod.SHARED_KEY_MIC]: ['secret'],
+  [AuthMethod.RSA_SIG]: ['rsasig'],
+  [AuthMethod.ECDSA_SHA256_P256]: ['ecdsa'],
+  [AuthMethod.ECDSA_SHA384_P384]: ['ecdsa'],
+  [AuthMethod.ECDSA_SHA512_P521]: ['ecdsa'],
+  [AuthMethod.DIGITAL_SIGNATURE]: ['rsasig', 'ecdsa'],
+  [AuthMethod.NULL]: ['null'],
+};
+
+/** True when the conn lets the peer authenticate with this AUTH method (rightauth=, else authby=). */
+export function authFits(conn: ConnectionConfig, method: number): boolean {
+  const allowed = remoteEnd(conn).auth !== undefined ? [remoteEnd(conn).auth!] : conn.authby;
+  return (AUTHBY_OF_METHOD[method] ?? []).some((w) => allowed.includes(w));
 }
 
 /** True when narrowing the peer's selectors to the conn's subnets leaves something on both sides. */
@@ -45,7 +65,8 @@ export function selectorsFit(conn: ConnectionConfig, ts: ProposedTs, local: Endp
 
 /**
  * IKE_AUTH: among the connections that accept these addresses, those whose peer ID (rightid=, by default
- * the peer's address) matches IDi. Ranked, highest first: our ID matches the IDr asked for; the peer's ID
+ * the peer's address) matches IDi. Ranked, highest first: authby= admits the peer's AUTH method; our ID
+ * matches the IDr asked for; the peer's ID
  * is exact rather than %any; the proposed traffic selectors fit the conn's subnets (Libreswan then also
  * switches on the selectors); the peer's address is exact rather than %any; on a tie the current
  * connection stays. Undefined: none matches (the caller answers AUTHENTICATION_FAILED).
@@ -61,10 +82,13 @@ export function connForIds(
     if (fit === 0 && conn !== current) continue;
     const theirs = endId(remoteEnd(conn), remote.address, true);
     if (!theirs.equals(peer)) continue;
+    // Libreswan drops a conn whose authby= does not fit; ranked first here instead, so that a conn chosen
+    // by its IDs alone still gets to check the AUTH payload itself and refuse with a reason.
+    const authScore = ts?.authMethod === undefined || authFits(conn, ts.authMethod) ? 64 : 0;
     const wantedScore = wanted === undefined || endId(localEnd(conn), local.address).equals(wanted) ? 32 : 0;
     const idScore = theirs.isAny() ? 0 : 16;
     const tsScore = ts !== undefined && selectorsFit(conn, ts, local, remote) ? 8 : 0;
-    const score = wantedScore + idScore + tsScore + 2 * fit + (conn === current ? 1 : 0);
+    const score = authScore + wantedScore + idScore + tsScore + 2 * fit + (conn === current ? 1 : 0);
     if (score > bestScore) {
       best = conn;
       bestScore = score;

@@ -63,6 +63,20 @@ test('an exact ID beats a %any conn listed before it', async () => {
   assert.deepEqual(pair.b.engine.status().ikeSas.map((s) => s.connection), ['carol']);
 });
 
+test('authby= decides between conns with the same IDs: the PSK peer gets the authby=secret conn', async () => {
+  const pair = new IkePair({
+    conf: roadWarrior('@bob'),
+    confB: gatewayConn('test', '@bob').replace('authby=secret', 'authby=rsasig'),
+    extraConnsB: gatewayConn('bob-psk', '@bob'),
+    psks: { '@bob @gw': 'bob-secret' },
+  });
+  const up = pair.a.engine.initiate('test');
+  await pair.run();
+  await up;
+  assert.deepEqual(pair.b.engine.status().ikeSas.map((s) => s.connection), ['bob-psk']);
+  assert.ok(pair.b.log.some((l) => l.includes('switched from "test" to "bob-psk"')), pair.b.log.join('\n'));
+});
+
 test('IDr picks among conns with the same peer ID: our identity @gw2 answers', async () => {
   const pair = new IkePair({
     conf: roadWarrior('@bob', '@gw2'),

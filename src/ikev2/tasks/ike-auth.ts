@@ -192,7 +192,7 @@ export async function processAuthRequest(sa: IkeSa, payloads: Payload[], header:
   if (id === null) return refuse('malformed IDi');
   // The peer's IDs may select a better connection for the same addresses than IKE_SA_INIT could.
   const idr = first(payloads, PayloadType.IDr);
-  if (!switchResponderConn(sa, id, idr !== undefined ? peerId(idr) ?? undefined : undefined, proposedTs(payloads))) {
+  if (!switchResponderConn(sa, id, idr !== undefined ? peerId(idr) ?? undefined : undefined, { ...proposedTs(payloads), authMethod: authP.method })) {
     return refuse(`peer ID ${id.toString()} matches no connection (configured: ${endId(remoteEnd(sa.conn), sa.remote.address, true).toString()})`);
   }
   const conn = sa.conn;
@@ -217,10 +217,10 @@ export async function processAuthRequest(sa: IkeSa, payloads: Payload[], header:
   return null;
 }
 
-function proposedTs(payloads: Payload[]): { tsi: Ts[]; tsr: Ts[] } | undefined {
+function proposedTs(payloads: Payload[]): { tsi: Ts[]; tsr: Ts[] } {
   const tsi = first(payloads, PayloadType.TSi);
   const tsr = first(payloads, PayloadType.TSr);
-  if (tsi === undefined || tsr === undefined) return undefined;
+  if (tsi === undefined || tsr === undefined) return { tsi: [], tsr: [] };
   const valid = (t: Ts | null): t is Ts => t !== null;
   return { tsi: tsi.selectors.map(tsFromPayload).filter(valid), tsr: tsr.selectors.map(tsFromPayload).filter(valid) };
 }
