@@ -345,6 +345,21 @@ class DatapathWrap : public Napi::ObjectWrap<DatapathWrap> {
     return env.Undefined();
   }
 
+  // sendKeepalive(address, port): one NAT-T keep-alive octet from the data path's port.
+  Napi::Value SendKeepalive(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::string address;
+    uint16_t port = 0;
+    if (!GetString(env, info[0], "address", &address) || !GetPort(env, info[1], "port", &port)) return Napi::Value();
+    sockaddr_storage to{};
+    socklen_t toLength = 0;
+    if (!DpParseSockaddr(address, port, &to, &toLength))
+      return ThrowError(env, "ERR_IPSEC_BAD_ADDRESS", "address must be an IPv4 or IPv6 address"), Napi::Value();
+    std::string error;
+    if (!core_->SendKeepalive(to, toLength, &error)) return ThrowError(env, "ERR_IPSEC_SEND", error), Napi::Value();
+    return env.Undefined();
+  }
+
   Napi::Value Info(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::Object o = Napi::Object::New(env);
@@ -405,6 +420,7 @@ void InitDatapath(Napi::Env env, Napi::Object exports) {
        DatapathWrap::InstanceMethod<&DatapathWrap::Flush>("flush"),
        DatapathWrap::InstanceMethod<&DatapathWrap::Counters>("counters"),
        DatapathWrap::InstanceMethod<&DatapathWrap::SendIke>("sendIke"),
+       DatapathWrap::InstanceMethod<&DatapathWrap::SendKeepalive>("sendKeepalive"),
        DatapathWrap::InstanceMethod<&DatapathWrap::Info>("info")});
   GetAddonData(env)->constructors[kCtorName] = Napi::Persistent(ctor);
   exports.Set(kCtorName, ctor);

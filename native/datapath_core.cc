@@ -200,6 +200,14 @@ bool Datapath::SendIke(const uint8_t* data, size_t length, const sockaddr_storag
   return true;
 }
 
+bool Datapath::SendKeepalive(const sockaddr_storage& to, socklen_t toLength, std::string* error) {
+  if (socks_.empty() || !running_.load()) return *error = "the data path is not running", false;
+  if (to.ss_family != sockFamily_) return *error = "address family differs from the local address", false;
+  static const uint8_t kKeepalive = 0xFF;
+  if (sendto(socks_[0], &kKeepalive, 1, 0, reinterpret_cast<const sockaddr*>(&to), toLength) < 0) return *error = Errno("sendto"), false;
+  return true;
+}
+
 void Datapath::Account(DpSa* sa, size_t bytes, int64_t now) {
   // One writer at a time per SA (whoever holds its lock): load + store, no locked read-modify-write.
   uint64_t b = sa->bytes.load(std::memory_order_relaxed) + bytes;

@@ -100,6 +100,8 @@ class Datapath {
   std::vector<DpEvent> TakeEvents();
   // Sends an IKE message from the data path's socket with the non-ESP marker in front.
   bool SendIke(const uint8_t* data, size_t length, const sockaddr_storage& to, socklen_t toLength, std::string* error);
+  // Sends one NAT-T keep-alive (the single octet 0xFF, no marker; RFC 3948 §2.3) from the same socket.
+  bool SendKeepalive(const sockaddr_storage& to, socklen_t toLength, std::string* error);
 
  private:
   void OutboundLoop(size_t queue);  // datapath_outbound.cc

@@ -26,16 +26,18 @@ interface AutoOpts {
 /** The whack command line an operation amounts to (for --showonly). */
 export function showCommand(op: Operation, name: string | undefined, o: AutoOpts): string {
   const where = o.ctlsocket ? ` --ctlsocket ${o.ctlsocket}` : o.rundir ? ` --rundir ${o.rundir}` : '';
+  // As Libreswan's auto: --verbose goes to addconn only.
+  const addconn = `ipsec addconn --config ${o.config}${where}${o.verbose ? ' --verbose' : ''} ${name}`;
   const whack = (args: string): string => `ipsec whack${where} ${args}`;
   switch (op) {
     case 'add':
-      return `ipsec addconn --config ${o.config}${where} ${name}`;
+      return addconn;
     case 'delete':
       return whack(`--name ${name} --delete`);
     case 'replace':
-      return `${whack(`--name ${name} --delete`)}\nipsec addconn --config ${o.config}${where} ${name}`;
+      return `${whack(`--name ${name} --delete`)}\n${addconn}`;
     case 'start':
-      return `ipsec addconn --config ${o.config}${where} ${name}\n${whack(`--name ${name} --initiate${o.asynchronous ? ' --asynchronous' : ''}`)}`;
+      return `${addconn}\n${whack(`--name ${name} --initiate${o.asynchronous ? ' --asynchronous' : ''}`)}`;
     case 'up':
       return whack(`--name ${name} --initiate${o.asynchronous ? ' --asynchronous' : ''}`);
     case 'down':
@@ -61,7 +63,7 @@ export function register(program: Command): void {
     .option('--config <configfile>', 'the configuration file', DEFAULT_CONFIG)
     .option('--showonly', 'print the commands instead of running them')
     .option('--asynchronous', 'with --up/--start: do not wait for the negotiation')
-    .option('--verbose', 'show every line pluto sends, not only the outcome')
+    .option('--verbose', 'also report what is read from the configuration file (--add, --start, --replace)')
     .option('--json', 'with --status: JSON')
     .option('--ctlsocket <file>', 'the control socket (default RUNDIR/pluto.ctl)')
     .option('--rundir <dir>', 'pluto\'s run directory (default /run/pluto)');
@@ -81,10 +83,12 @@ export function register(program: Command): void {
       return;
     }
     const socket = controlSocketPath(o);
-    // Without --verbose, only the outcome: Libreswan's auto filters whack's progress chatter (RC_LOG).
-    const show = o.verbose ? undefined : (rc: number): boolean => rc !== RC.LOG;
-    const send = (request: Request): Promise<number> => runRequest(socket, request, { json: o.json, show, program: 'ipsec auto' });
+    // Libreswan 4.10's auto passes whack's output through unfiltered, with or without --verbose; --verbose
+    // goes to addconn (the --add, --start and --replace steps), which then reports what it reads. What
+    // --verbose adds is that report; pluto's debug lines never reach whack (only its log).
+    const send = (request: Request): Promise<number> => runRequest(socket, request, { json: o.json, program: 'ipsec auto' });
     const add = async (): Promise<number> => {
+      if (o.verbose) process.stdout.write(`opening file: ${o.config}\nloading named conns: ${String(name)}\n`);
       const loaded = await loadForCli(o.config);
       if (typeof loaded === 'number') return loaded;
       const conn = loaded.conns.find((c) => c.name === name);

@@ -107,6 +107,9 @@ export interface StatusData {
   connections: ConnectionSummary[];
   engine: EngineStatus;
   debug: string[];
+  /** NAT-T keep-alives running (--keep-alive), and how many were sent and received. */
+  natKeepalives: { local: { address: string; port: number }; remote: { address: string; port: number }; intervalSeconds: number }[];
+  keepaliveCounters: { sent: number; received: number };
 }
 
 /** What a final reply carries, by command. */

@@ -106,7 +106,9 @@ export class Pluto {
     }
     const helpers = setHelperThreads(o.nhelpers);
     this.logger.info(`${helpers} crypto helper thread${helpers === 1 ? '' : 's'} started`);
-    if (o.virtualPrivate.length > 0) this.logger.info(`virtual-private (NAT-T): ${o.virtualPrivate.join(',')}`);
+    // Libreswan 4.10 reads virtual-private only for rightsubnet=vhost:/vnet:, which its addconn refuses on
+    // IKEv2 conns ("only valid for IKEv1"), as our config loader does: with IKEv2 only, it limits nothing.
+    if (o.virtualPrivate.length > 0) this.logger.info(`virtual-private (NAT-T): ${o.virtualPrivate.join(',')} (used by IKEv1 vhost:/vnet: conns only; none are loaded)`);
     if (o.forceBusy) this.logger.info('forced busy: every IKE_SA_INIT must return a COOKIE');
     this.logger.debug('base', `uniqueids=${o.uniqueids ? 'yes' : 'no'} keep-alive=${o.keepAlive}s`);
     await this.loadSecrets();
@@ -135,7 +137,7 @@ export class Pluto {
       listen: o.listen.length > 0 ? [...o.listen] : undefined,
       logger: this.logger,
       ...(us !== undefined && dp !== undefined
-        ? { externalNatt: { address: dp.address, port: dp.port, send: (m, r) => us.sendIke(m, r.address, r.port) } }
+        ? { externalNatt: { address: dp.address, port: dp.port, send: (m, r) => us.sendIke(m, r.address, r.port), sendKeepalive: (r) => us.sendKeepalive(r.address, r.port) } }
         : {}),
     });
     us?.onIke((d) => this.sockets.receiveExternal(d.message, { address: d.address, port: d.port }));
@@ -176,6 +178,19 @@ export class Pluto {
       uniqueIds: o.uniqueids,
       ddosIkeThreshold: o.ddosIkeThreshold,
       forceBusy: o.forceBusy,
+      keepalives: {
+        start: (local, remote, seconds) => {
+          try {
+            this.sockets.startKeepalive(local, remote, seconds);
+          } catch (err) {
+            this.logger.warn(`NAT-T keep-alives to ${remote.address}:${remote.port} not started: ${err instanceof Error ? err.message : String(err)}`);
+          }
+        },
+        stop: (local, remote) => {
+          if (this.sockets.stopKeepalive(local, remote)) this.logger.debug('base', `NAT-T keep-alives to ${remote.address}:${remote.port} stopped`);
+        },
+      },
+      keepAliveSeconds: o.keepAlive,
       ...(dp !== undefined ? { nattPort: dp.port } : o.nattPort !== 0 ? { nattPort: o.nattPort } : {}),
     });
     this.conns = new ConnectionDb(this.engine, this.kernel, {

@@ -44,6 +44,12 @@ export function statusData(pluto: Pluto): StatusData {
     connections: pluto.conns.summaries(),
     engine: pluto.engine.status(),
     debug: pluto.logger.debugClasses(),
+    natKeepalives: pluto.sockets.keepalives(),
+    // Keep-alives to the userspace data path's port arrive there, and are counted there.
+    keepaliveCounters: {
+      sent: pluto.sockets.counters().keepalivesSent,
+      received: pluto.sockets.counters().keepalivesReceived + (pluto.userspace?.native.counters().keepalives ?? 0),
+    },
   };
 }
 
@@ -120,8 +126,9 @@ export async function handleRequest(pluto: Pluto, req: Request, reply: Reply): P
       }
       // Libreswan's whack shows the state's progress as it happens: relay the daemon's lines about this
       // conn as 002 (RC_LOG) lines until the outcome is known.
-      const unsubscribe = log.addListener((_level, line) => {
-        if (line.includes(`"${name}"`)) reply.log(RC.LOG, line);
+      // Debug lines stay in the log, as Libreswan's DEBUG_STREAM never goes to whack.
+      const unsubscribe = log.addListener((level, line) => {
+        if (level !== 'debug' && line.includes(`"${name}"`)) reply.log(RC.LOG, line);
       });
       try {
         const r = await pending.finally(unsubscribe);

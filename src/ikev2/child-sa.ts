@@ -108,19 +108,37 @@ export class ChildSa {
   /**
    * Inbound SA first (so nothing arrives for an SA we do not have), then outbound, then the policies: a
    * policy another Child SA of the connection installed (same selectors: a rekey, a second IKE SA) is
-   * replaced, so it now points at this SA's reqid and addresses.
+   * replaced, so it now points at this SA's reqid and addresses. When the kernel refuses a step, what
+   * this call did is undone (SAs deleted, policies it added deleted, policies it replaced restored,
+   * the allocated inbound SPI released) and the error is thrown: nothing half-installed stays.
    */
   async install(kernel: Kernel): Promise<void> {
     const { keys, initiator } = this.p;
     const inKeys = initiator ? keys.rToI : keys.iToR;
     const outKeys = initiator ? keys.iToR : keys.rToI;
     const sel = this.outSelectors[0] ?? { src: `${this.p.localAddress}/32`, dst: `${this.p.remoteAddress}/32`, proto: 0, srcPort: 0, dstPort: 0 };
-    await kernel.addSa(this.sa('in', inKeys, reverseSelector(sel)));
-    await kernel.addSa(this.sa('out', outKeys, sel));
-    for (const pol of this.policies()) {
-      const existing = (await kernel.listPolicies()).some((x) => policyKey(x) === policyKey(pol));
-      if (existing) await kernel.updatePolicy(pol);
-      else await kernel.addPolicy(pol);
+    const undo: (() => Promise<void>)[] = [];
+    try {
+      await kernel.addSa(this.sa('in', inKeys, reverseSelector(sel)));
+      undo.push(() => kernel.delSa(this.p.spiIn, this.p.localAddress));
+      await kernel.addSa(this.sa('out', outKeys, sel));
+      undo.push(() => kernel.delSa(this.p.spiOut, this.p.remoteAddress));
+      for (const pol of this.policies()) {
+        const previous = (await kernel.listPolicies()).find((x) => policyKey(x) === policyKey(pol));
+        if (previous !== undefined) {
+          await kernel.updatePolicy(pol);
+          undo.push(() => kernel.updatePolicy(previous));
+        } else {
+          await kernel.addPolicy(pol);
+          undo.push(() => kernel.delPolicy(pol.selector, pol.direction));
+        }
+      }
+    } catch (err) {
+      for (const step of undo.reverse()) await step().catch(() => undefined);
+      // The inbound SPI was allocated (a larval SA in a real kernel): released unless the SA took it.
+      if (undo.length === 0) await kernel.delSa(this.p.spiIn, this.p.localAddress).catch(() => undefined);
+      wipeKeys(this.p.keys);
+      throw err;
     }
     this.installed = true;
   }

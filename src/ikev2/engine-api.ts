@@ -110,6 +110,12 @@ export interface EngineEvents {
   childDown?(child: ChildSaInfo, reason: string): void;
 }
 
+/** NAT-T keep-alives (RFC 3948 §2.3): the daemon's NAT-T sockets send them (src/net/keepalives.ts). */
+export interface KeepaliveControl {
+  start(local: Endpoint, remote: Endpoint, intervalSeconds: number): void;
+  stop(local: Endpoint, remote: Endpoint): void;
+}
+
 export interface EngineDeps {
   transport: Transport;
   kernel: Kernel;
@@ -125,6 +131,13 @@ export interface EngineDeps {
   ddosIkeThreshold: number;
   /** --force-busy: always demand a COOKIE. */
   forceBusy: boolean;
+  /**
+   * Where NAT-T keep-alives go: sent while an IKE SA whose own end is behind a NAT (so on port 4500)
+   * lives and its conn has nat-keepalive=yes; none when absent.
+   */
+  keepalives?: KeepaliveControl;
+  /** --keep-alive: seconds between NAT-T keep-alives (default 20; 0 sends none). */
+  keepAliveSeconds?: number;
   /** Our NAT-T port (--ike-natt-port): IKE floats there from port 500. Default 4500. */
   nattPort?: number;
 }

@@ -3,11 +3,13 @@
 import type { ConnectionConfig } from '../config/model';
 import { IkeParseError, parseIkeHeader, parseMessage, serializeMessage, type IkeHeader } from './codec';
 import { CookieJar } from './cookie';
-import { hostAddress, IKE_PORT, localEnd, remoteEnd } from './connection';
+import { connForAddresses, connForIds } from './conn-select';
+import { endId, hostAddress, IKE_PORT, localEnd, remoteEnd } from './connection';
 import { ExchangeType, NotifyError } from './constants';
 import type { Datagram, EngineDeps, EngineStatus, IkeEngineApi, InitiateResult } from './engine-api';
 import { IkeSa, IkeState, type IkeContext } from './ike-sa';
 import { hex, isZero, notify } from './messages';
+import { NatKeepalives } from './nat-keepalives';
 import { respondToInit, startInitiator } from './tasks/ike-sa-init';
 import { deleteIkeSa } from './tasks/informational';
 import { deleteChild, rekeyChild } from './tasks/create-child-sa';
@@ -30,9 +32,11 @@ export class IkeEngine implements IkeEngineApi {
   private serial = 0;
   private nextReqid = REQID_BASE;
   private readonly ctx: IkeContext;
+  private readonly keepalives: NatKeepalives;
 
   constructor(private readonly deps: EngineDeps) {
     this.cookies = new CookieJar(deps.random(32));
+    this.keepalives = new NatKeepalives(deps.keepalives, deps.keepAliveSeconds);
     deps.kernel.onEvent((e) => this.onKernelEvent(e));
     this.ctx = {
       deps,
@@ -41,9 +45,14 @@ export class IkeEngine implements IkeEngineApi {
       established: (sa) => this.onEstablished(sa),
       gone: (sa) => this.forget(sa),
       track: (p) => this.track(p),
-      adopt: (sa) => this.sas.set(hex(sa.localSpi), sa),
+      adopt: (sa) => {
+        this.sas.set(hex(sa.localSpi), sa);
+        this.keepalives.sync(this.sas.values());
+      },
       liveChildren: () => [...this.sas.values()].flatMap((sa) => sa.children.filter((c) => c.installed)),
-      hasPeerSa: (sa) => [...this.sas.values()].some((o) => o !== sa && o.state === IkeState.ESTABLISHED && o.conn.name === sa.conn.name && o.remote.address === sa.remote.address),
+      hasPeerSa: (sa) => this.hasPeerSa(sa),
+      purgePeer: (sa) => this.purgePeer(sa),
+      responderConn: (sa, peer, wanted, ts) => connForIds(this.conns.values(), sa.conn, sa.local, sa.remote, peer, wanted, ts),
     };
   }
 
@@ -156,7 +165,10 @@ export class IkeEngine implements IkeEngineApi {
     }
     // Once the responder's SPI is known it must match too (an IKE_SA_INIT answer may still carry zero).
     if (sa.initiator && !isZero(sa.spiR) && hex(sa.spiR) !== hex(header.responderSpi)) return;
+    const before = `${sa.local.port}|${sa.remote.address}|${sa.remote.port}`;
     sa.receive(dg, header);
+    // A NAT rebinding moves the peer: its keep-alives follow.
+    if (`${sa.local.port}|${sa.remote.address}|${sa.remote.port}` !== before) this.keepalives.sync(this.sas.values());
   }
 
   private receiveInitRequest(dg: Datagram, header: IkeHeader): void {
@@ -197,17 +209,19 @@ export class IkeEngine implements IkeEngineApi {
 
   /** The connection whose local address received it and whose remote end is that peer (or %any). */
   private findResponderConn(dg: Datagram): ConnectionConfig | undefined {
-    let fallback: ConnectionConfig | undefined;
-    for (const conn of this.conns.values()) {
-      if (!conn.ikev2) continue;
-      const local = hostAddress(localEnd(conn));
-      if (local !== undefined && local !== dg.local.address) continue;
-      const remote = hostAddress(remoteEnd(conn));
-      if (remote === dg.remote.address) return conn;
-      const kind = remoteEnd(conn).host?.kind;
-      if (remote === undefined && (kind === 'any' || kind === undefined)) fallback ??= conn;
-    }
-    return fallback;
+    return connForAddresses(this.conns.values(), dg.local, dg.remote);
+  }
+
+  /**
+   * Whether another live IKE SA with this SA's peer exists, on any connection: by the peer ID the conn
+   * expects, or by address when it expects %any (the ID is not known before the peer sends it).
+   */
+  private hasPeerSa(sa: IkeSa): boolean {
+    const expected = sa.remoteId ?? endId(remoteEnd(sa.conn), sa.remote.address, true);
+    return [...this.sas.values()].some((o) => {
+      if (o === sa || (o.state !== IkeState.ESTABLISHED && o.state !== IkeState.DELETING)) return false;
+      return expected.isAny() ? o.remote.address === sa.remote.address : o.remoteId !== undefined && o.remoteId.equals(expected);
+    });
   }
 
   status(): EngineStatus {
@@ -244,17 +258,29 @@ export class IkeEngine implements IkeEngineApi {
     return r;
   }
 
+  /**
+   * INITIAL_CONTACT (RFC 7296 §2.4: the peer holds no other IKE SA with us, it restarted): every IKE SA and
+   * Child SA with that peer ID goes, on any connection, without a message (the peer has nothing left to
+   * delete). Done before the new Child SA is installed: the stale SAs may hold the SPIs it now reuses.
+   */
+  private async purgePeer(sa: IkeSa): Promise<void> {
+    if (sa.remoteId === undefined || sa.remoteId.isAny()) return;
+    const stale = [...this.sas.values()].filter((old) => old !== sa && old.remoteId !== undefined && old.remoteId.equals(sa.remoteId!)
+      && (old.state === IkeState.ESTABLISHED || old.state === IkeState.DELETING));
+    for (const old of stale) old.log(`deleted: INITIAL_CONTACT from ${sa.remoteId.toString()} on "${sa.conn.name}" #${sa.serial}`);
+    await Promise.all(stale.map((old) => old.teardown('replaced by a new IKE SA (INITIAL_CONTACT)')));
+  }
+
+  /** uniqueids: the new IKE SA replaces older ones of the same connection and peer ID; the peer is told with a delete. */
   private onEstablished(sa: IkeSa): void {
     for (const [k, v] of this.halfOpen) if (v === sa) this.halfOpen.delete(k);
-    // uniqueids (and the peer's INITIAL_CONTACT): the new IKE SA replaces older ones with the same peer ID.
-    if (sa.initiator || (!this.deps.uniqueIds && !sa.initialContact) || sa.remoteId === undefined || sa.remoteId.isAny()) return;
+    this.keepalives.sync(this.sas.values());
+    if (sa.initiator || !this.deps.uniqueIds || sa.remoteId === undefined || sa.remoteId.isAny()) return;
     for (const old of [...this.sas.values()]) {
       if (old === sa || old.state !== IkeState.ESTABLISHED || old.remoteId === undefined || !old.remoteId.equals(sa.remoteId)) continue;
       if (old.conn.name !== sa.conn.name) continue;
-      old.log(`replaced by #${sa.serial} (${sa.initialContact ? 'INITIAL_CONTACT' : 'uniqueids'})`);
-      // After INITIAL_CONTACT the peer has no state left to tell; otherwise it is told with a delete.
-      if (sa.initialContact) old.teardown('replaced by a new IKE SA');
-      else this.track(deleteIkeSa(old, 'replaced by a new IKE SA'));
+      old.log(`replaced by #${sa.serial} (uniqueids)`);
+      this.track(deleteIkeSa(old, 'replaced by a new IKE SA'));
     }
   }
 
@@ -262,5 +288,6 @@ export class IkeEngine implements IkeEngineApi {
     const key = hex(sa.localSpi);
     if (this.sas.get(key) === sa) this.sas.delete(key);
     for (const [k, v] of this.halfOpen) if (v === sa) this.halfOpen.delete(k);
+    this.keepalives.sync(this.sas.values());
   }
 }

@@ -12,6 +12,7 @@ import {
 import { ExchangeType, NotifyError, PayloadType, exchangeTypeName } from './constants';
 import { NAT_T_PORT } from './connection';
 import type { ChildSa } from './child-sa';
+import type { ProposedTs } from './conn-select';
 import type { Datagram, EngineDeps, Endpoint, IkeSaInfo, InitiateResult, TimerHandle } from './engine-api';
 import { type IkeSaKeys, wipeIkeSaKeys } from './keymat';
 import { formatNegotiated, type Negotiated } from './proposals';
@@ -41,8 +42,21 @@ export interface IkeContext {
   gone(sa: IkeSa): void;
   /** Every installed Child SA of the engine (policies shared between them stay until the last goes). */
   liveChildren(): ChildSa[];
-  /** Another IKE SA of this connection with the same peer exists (INITIAL_CONTACT is for the first only). */
+  /**
+   * Another IKE SA with this SA's peer exists, on any connection (INITIAL_CONTACT is sent only when none
+   * does): the same peer ID, or the same address when the peer's ID is not known in advance (%any).
+   */
   hasPeerSa(sa: IkeSa): boolean;
+  /**
+   * The responder's connection for the peer's IDi (and the IDr it asked for): the best match among the
+   * connections that accept this SA's addresses, the current one on a tie; undefined when none matches.
+   */
+  responderConn(sa: IkeSa, peer: IkeId, wanted: IkeId | undefined, ts?: ProposedTs): ConnectionConfig | undefined;
+  /**
+   * The peer sent INITIAL_CONTACT (RFC 7296 §2.4): every other IKE SA with its ID, on any connection, goes
+   * without a message; resolves once their Child SAs are out of the kernel.
+   */
+  purgePeer(sa: IkeSa): Promise<void>;
   /** Files an IKE SA made by rekeying (under its own SPI). */
   adopt(sa: IkeSa): void;
   /** Work the engine must wait for when asked to settle (tests, shutdown). */
@@ -91,6 +105,11 @@ export class IkeSa {
   initRetries = 0;
   localBehindNat = false;
   remoteBehindNat = false;
+  /**
+   * Our address or port was rewritten on the way (the peer's NAT_DETECTION_DESTINATION_IP did not match):
+   * a real NAT in front of us, not encapsulation=yes's pretence. Only then do NAT-T keep-alives go out.
+   */
+  localNatDetected = false;
   peerFragmentation = false;
   /** The hashes the peer can verify (its SIGNATURE_HASH_ALGORITHMS); undefined when it sent none. */
   peerSignatureHashes?: number[];
@@ -129,7 +148,8 @@ export class IkeSa {
 
   constructor(
     readonly ctx: IkeContext,
-    readonly conn: ConnectionConfig,
+    /** Changes once at most: when the responder switches connection on the IKE_AUTH IDs. */
+    public conn: ConnectionConfig,
     readonly initiator: boolean,
     readonly spiI: Uint8Array,
     public local: Endpoint,
@@ -364,7 +384,7 @@ export class IkeSa {
   }
 
   /** Runs async work; errors end the SA instead of escaping as unhandled rejections. */
-  run(work: () => void | Promise<void>): void {
+  run(work: () => void | Promise<void>): Promise<void> {
     const p = (async () => {
       try {
         await work();
@@ -373,6 +393,7 @@ export class IkeSa {
       }
     })();
     this.ctx.track(p);
+    return p;
   }
 
   /** Restarts the IKE_SA_INIT request (cookie, INVALID_KE): same message id 0. */
@@ -388,9 +409,9 @@ export class IkeSa {
     this.teardown(reason);
   }
 
-  /** Ends the SA without a message: kernel state removed, timers stopped, engine told. */
-  teardown(reason: string): void {
-    if (this.state === IkeState.DEAD) return;
+  /** Ends the SA without a message: kernel state removed, timers stopped, engine told; resolves once its Child SAs are out of the kernel. */
+  teardown(reason: string): Promise<void> {
+    if (this.state === IkeState.DEAD) return Promise.resolve();
     const wasUp = this.state === IkeState.ESTABLISHED || this.state === IkeState.DELETING;
     const info = this.info();
     this.state = IkeState.DEAD;
@@ -400,7 +421,7 @@ export class IkeSa {
     this.timers = [];
     const children = this.children;
     this.children = [];
-    this.run(async () => {
+    const removed = this.run(async () => {
       for (const c of children) await this.removeChild(c, reason);
       if (wasUp) this.deps.events?.ikeDown?.(info, reason);
     });
@@ -411,6 +432,7 @@ export class IkeSa {
     this.waiter = undefined;
     w?.reject(Object.assign(new Error(reason), { code: 'ERR_IKE_FAILED' }));
     this.ctx.gone(this);
+    return removed;
   }
 
   /** Takes a Child SA out of the kernel (keeping policies another one uses) and reports it down. */

@@ -25,6 +25,10 @@ export interface RecordingKernelOptions {
 const saKey = (spi: number, dst: string): string => `${spi >>> 0}@${dst.toLowerCase()}`;
 const policyKey = (s: KernelSelector, d: PolicyDirection): string => `${d}|${s.src}|${s.dst}|${s.proto}|${s.srcPort}|${s.dstPort}`;
 const EPROTONOSUPPORT = 93;
+const ENOBUFS = 105;
+
+/** The calls a test can make fail on demand (failOn). */
+export type FailableMethod = 'allocSpi' | 'addSa' | 'updateSa' | 'addPolicy' | 'updatePolicy';
 const ENOENT = 2;
 const ESRCH = 3;
 const EEXIST = 17;
@@ -39,6 +43,7 @@ export class RecordingKernel implements Kernel {
   private readonly listeners: ((event: KernelEvent) => void)[] = [];
   private nextSpi: number;
   private closed = false;
+  private readonly failures = new Map<FailableMethod, { skip: number; times: number }>();
 
   constructor(private readonly options: RecordingKernelOptions = {}) {
     this.nextSpi = options.firstSpi ?? 0x1000;
@@ -46,8 +51,28 @@ export class RecordingKernel implements Kernel {
     if (this.nextSpi < 0x100 || this.nextSpi > 0xffffffff) throw new RangeError('firstSpi must be in 256..2^32-1');
   }
 
+  /**
+   * Makes calls of `method` fail as a kernel short of memory does (ENOBUFS): after `skip` more successful
+   * calls, the next `times` ones throw a KernelError (and change nothing).
+   */
+  failOn(method: FailableMethod, opts: { skip?: number; times?: number } = {}): void {
+    this.failures.set(method, { skip: opts.skip ?? 0, times: opts.times ?? 1 });
+  }
+
+  private injected(method: FailableMethod, operation: string): void {
+    const f = this.failures.get(method);
+    if (f === undefined) return;
+    if (f.skip > 0) {
+      f.skip--;
+      return;
+    }
+    if (--f.times <= 0) this.failures.delete(method);
+    throw new KernelError('ERR_KERNEL', operation, `${operation}: No buffer space available (injected)`, ENOBUFS);
+  }
+
   async allocSpi(src: string, dst: string): Promise<number> {
     this.check('allocate SPI');
+    this.injected('allocSpi', 'allocate SPI');
     while (this.allocated.has(saKey(this.nextSpi, dst)) || this.sas.has(saKey(this.nextSpi, dst))) this.nextSpi++;
     const spi = this.nextSpi++;
     if (this.nextSpi > 0xffffffff) this.nextSpi = 0x100;
@@ -60,6 +85,7 @@ export class RecordingKernel implements Kernel {
     this.check('add SA');
     this.calls.push({ method: 'addSa', sa });
     this.failWithoutEsp('add SA');
+    this.injected('addSa', 'add SA');
     const key = saKey(sa.spi, sa.dst);
     if (this.sas.has(key)) throw new KernelError('ERR_KERNEL_EXISTS', 'add SA', 'add SA: File exists', EEXIST);
     this.allocated.delete(key);
@@ -70,6 +96,7 @@ export class RecordingKernel implements Kernel {
     this.check('update SA');
     this.calls.push({ method: 'updateSa', sa });
     this.failWithoutEsp('update SA');
+    this.injected('updateSa', 'update SA');
     const key = saKey(sa.spi, sa.dst);
     if (!this.sas.has(key) && !this.allocated.has(key)) throw new KernelError('ERR_KERNEL_NOT_FOUND', 'update SA', 'update SA: No such process', ESRCH);
     this.allocated.delete(key);
@@ -93,6 +120,7 @@ export class RecordingKernel implements Kernel {
   async addPolicy(policy: KernelPolicy): Promise<void> {
     this.check('add policy');
     this.calls.push({ method: 'addPolicy', policy });
+    this.injected('addPolicy', 'add policy');
     const key = policyKey(policy.selector, policy.direction);
     if (this.policies.has(key)) throw new KernelError('ERR_KERNEL_EXISTS', 'add policy', 'add policy: File exists', EEXIST);
     this.policies.set(key, policy);
@@ -101,6 +129,7 @@ export class RecordingKernel implements Kernel {
   async updatePolicy(policy: KernelPolicy): Promise<void> {
     this.check('update policy');
     this.calls.push({ method: 'updatePolicy', policy });
+    this.injected('updatePolicy', 'update policy');
     this.policies.set(policyKey(policy.selector, policy.direction), policy);
   }
 

@@ -5,7 +5,8 @@
 //   - --use-bsdkame: PfkeyKernel (refuses to start without AF_KEY, as before).
 // Test-only knob: SWANLET_TEST_KERNEL=recording (environment) keeps SAs and policies in a RecordingKernel, so
 // tests that only negotiate can run several daemons in one namespace without a TUN or routes each; no packet
-// moves then, and the daemon logs that it is a test knob.
+// moves then, and the daemon logs that it is a test knob. SWANLET_TEST_KERNEL=recording-noesp: the same, but
+// every SA install fails as a kernel without ESP does.
 import * as crypto from 'node:crypto';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
@@ -118,10 +119,13 @@ export async function selectKernel(o: SelectOptions): Promise<KernelSelection> {
   const env = o.env ?? process.env;
   const test = env[TEST_KERNEL_ENV];
   if (test !== undefined && test !== '') {
-    if (test !== 'recording') throw new KernelSelectError(`${TEST_KERNEL_ENV}=${test}: the only test kernel is "recording"`);
+    // recording-noesp: every SA install fails as a kernel without ESP does (the responder's refusal path).
+    if (test !== 'recording' && test !== 'recording-noesp') {
+      throw new KernelSelectError(`${TEST_KERNEL_ENV}=${test}: the only test kernels are "recording" and "recording-noesp"`);
+    }
     return {
-      kernel: new RecordingKernel({ firstSpi: randomFirstSpi() }),
-      description: `recording (${TEST_KERNEL_ENV}=recording: a test-only knob; SAs are recorded, no packet moves)`,
+      kernel: new RecordingKernel({ firstSpi: randomFirstSpi(), noEsp: test === 'recording-noesp' }),
+      description: `recording (${TEST_KERNEL_ENV}=${test}: a test-only knob; SAs are recorded${test === 'recording-noesp' ? ' and every SA install fails' : ''}, no packet moves)`,
     };
   }
   if (o.request === 'bsd') return { kernel: new PfkeyKernel(), description: 'bsdkame (PF_KEY v2)' };

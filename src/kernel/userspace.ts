@@ -87,6 +87,11 @@ export class UserspaceKernel implements Kernel {
     this.datapath.sendIke(message, address, port);
   }
 
+  /** Sends a NAT-T keep-alive from the data path's port 4500 socket. */
+  sendKeepalive(address: IpText, port: number): void {
+    this.datapath.sendKeepalive(address, port);
+  }
+
   async allocSpi(_src: IpText, _dst: IpText): Promise<number> {
     for (;;) {
       const spi = randomBytes(4).readUInt32BE(0);

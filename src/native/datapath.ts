@@ -149,6 +149,8 @@ export interface Datapath {
   counters(): DatapathCounters;
   /** Sends an IKE message from the data path's socket (the non-ESP marker is added). */
   sendIke(message: Uint8Array, address: string, port: number): void;
+  /** Sends one NAT-T keep-alive (the octet 0xFF, RFC 3948 §2.3) from the data path's socket. */
+  sendKeepalive(address: string, port: number): void;
   /** `port`: the bound UDP port (the kernel's choice when the options said 0); `queues`: TUN queues / workers. */
   info(): { running: boolean; tunName: string; offload: boolean; port: number; queues?: number };
 }

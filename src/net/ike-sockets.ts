@@ -31,6 +31,8 @@ export interface ExternalNatt {
   address: string;
   port: number;
   send(message: Uint8Array, remote: Endpoint): void;
+  /** Sends a NAT-T keep-alive from that port; without it, no keep-alives go from there. */
+  sendKeepalive?(remote: Endpoint): void;
 }
 
 export interface IkeSocketsOptions {
@@ -188,7 +190,9 @@ export class IkeSockets implements Transport {
 
   /** Starts sending NAT-keepalives from the NAT-T socket at `local` to `remote` every interval. */
   startKeepalive(local: Endpoint, remote: Endpoint, intervalSeconds: number): void {
-    if (this.isExternal(local)) throw new RangeError(`${describe(local)} belongs to the userspace data path: no keep-alives from here`);
+    if (this.isExternal(local) && this.external?.sendKeepalive === undefined) {
+      throw new RangeError(`${describe(local)} belongs to the userspace data path, which sends no keep-alives`);
+    }
     const pair = this.pairs.get(safeCanonical(local.address));
     if (pair?.natt && pair.natt.port !== local.port) {
       throw new RangeError(`keep-alives go from the NAT-T port (${pair.natt.port}), not ${describe(local)}`);
@@ -306,6 +310,17 @@ export class IkeSockets implements Transport {
   }
 
   private sendKeepalive(local: Endpoint, remote: Endpoint): void {
+    const ext = this.external;
+    if (this.isExternal(local) && ext?.sendKeepalive !== undefined) {
+      try {
+        ext.sendKeepalive(remote);
+        this.count.keepalivesSent++;
+      } catch (err) {
+        this.count.sendErrors++;
+        this.log.warn(`NAT-T keep-alive to ${describe(remote)} from the data path's port failed: ${(err as Error).message}`);
+      }
+      return;
+    }
     const bound = this.socketFor(local, remote, 'NAT-T keep-alive');
     if (!bound) return;
     if (bound.role !== 'natt') {

@@ -28,6 +28,8 @@ export interface Peer {
   engine: IkeEngine;
   kernel: RecordingKernel;
   events: { type: string; detail: string }[];
+  /** Every line the engine logged (info, warn, error), in order. */
+  log: string[];
 }
 
 export interface PairOptions {
@@ -47,6 +49,13 @@ export interface PairOptions {
   /** Instead of privateKeyA/B: the lookup itself (e.g. a real SecretsDb's findSigningKey). */
   keyLookupA?: (q: PrivateKeyQuery) => KeyObject | null;
   keyLookupB?: (q: PrivateKeyQuery) => KeyObject | null;
+  /** More conns (ipsec.conf text) for the second engine, oriented right (B is right), added after "test". */
+  extraConnsB?: string;
+  /** Per-ID PSKs (`local remote` as IkeId.toString() gives them -> secret); default: pskA/pskB for all. */
+  psks?: Record<string, string>;
+  /** Extra engine dependencies per side (keep-alives, --keep-alive, --virtual-private). */
+  depsA?: Partial<EngineDeps>;
+  depsB?: Partial<EngineDeps>;
 }
 
 function connFor(text: string, local: Side): ConnectionConfig {
@@ -65,12 +74,12 @@ export function describe(m: InFlight): string {
 export class IkePair {
   readonly clock = new FakeClock();
   readonly queue: InFlight[] = [];
-  readonly a: Peer;
+  a: Peer;
   readonly b: Peer;
   /** Everything sent, in order. */
   readonly sent: InFlight[] = [];
 
-  constructor(opts: PairOptions) {
+  constructor(private readonly opts: PairOptions) {
     this.a = this.peer('a', ADDRESS_A, connFor(opts.conf, 'left'), opts.pskA ?? 'swordfish-secret', false, opts);
     this.b = this.peer('b', ADDRESS_B, connFor(opts.confB ?? opts.conf, 'right'), opts.pskB ?? 'swordfish-secret', opts.forceBusyB ?? false, opts);
   }
@@ -78,6 +87,20 @@ export class IkePair {
   private peer(name: 'a' | 'b', address: string, conn: ConnectionConfig, psk: string, forceBusy: boolean, opts: PairOptions): Peer {
     const kernel = new RecordingKernel({ firstSpi: name === 'a' ? 0xa0000100 : 0xb0000100 });
     const events: { type: string; detail: string }[] = [];
+    const log: string[] = [];
+    const inner = opts.logger ?? silentLogger;
+    const logger: Logger = {
+      error: (m) => { log.push(m); inner.error(m); },
+      warn: (m) => { log.push(m); inner.warn(m); },
+      info: (m) => { log.push(m); inner.info(m); },
+      debug: (c, m) => inner.debug(c, m),
+    };
+    const psks = opts.psks;
+    const findPsk = (l: IkeId, r: IkeId): ReturnType<EngineDeps['secrets']['findPsk']> => {
+      if (psks === undefined) return secretCopy(Buffer.from(psk));
+      const k = psks[`${l.toString()} ${r.toString()}`] ?? psks[`${r.toString()} ${l.toString()}`];
+      return k === undefined ? null : secretCopy(Buffer.from(k));
+    };
     const ev: EngineEvents = {
       ikeUp: (s) => events.push({ type: 'ikeUp', detail: `#${s.serial}` }),
       ikeDown: (s, r) => events.push({ type: 'ikeDown', detail: `#${s.serial} ${r}` }),
@@ -90,21 +113,36 @@ export class IkePair {
       clock: this.clock,
       random: (n) => randomBytes(n),
       secrets: {
-        findPsk: (_l: IkeId, _r: IkeId) => secretCopy(Buffer.from(psk)),
+        findPsk,
         findPrivateKey: (q) => {
           const lookup = name === 'a' ? opts.keyLookupA : opts.keyLookupB;
           return lookup !== undefined ? lookup(q) : ((name === 'a' ? opts.privateKeyA : opts.privateKeyB) ?? null);
         },
       },
-      logger: opts.logger ?? silentLogger,
+      logger,
       events: ev,
       uniqueIds: opts.uniqueIds ?? true,
       ddosIkeThreshold: opts.ddosIkeThreshold ?? 25000,
       forceBusy,
+      ...(name === 'a' ? opts.depsA : opts.depsB),
     };
     const engine = new IkeEngine(deps);
     engine.addConnection(conn);
-    return { name, address, engine, kernel, events };
+    if (name === 'b' && opts.extraConnsB !== undefined) {
+      for (const c of parseIpsecConfText(opts.extraConnsB, 'extra.conf').conns) engine.addConnection({ ...c, local: 'right' });
+    }
+    return { name, address, engine, kernel, events, log };
+  }
+
+  /**
+   * A crashes and comes back: a fresh engine and kernel with conn "test" only, nothing in flight. The old
+   * engine's timers die with it (it stays unreachable).
+   */
+  async restartA(): Promise<Peer> {
+    await this.settle();
+    this.queue.length = 0;
+    this.a = this.peer('a', ADDRESS_A, connFor(this.opts.conf, 'left'), this.opts.pskA ?? 'swordfish-secret', false, this.opts);
+    return this.a;
   }
 
   private push(m: InFlight): void {

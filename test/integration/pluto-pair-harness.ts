@@ -29,9 +29,11 @@ export interface RunningSide extends Side {
 }
 
 export interface PairStatus {
+  natKeepalives: { local: { address: string; port: number }; remote: { address: string; port: number }; intervalSeconds: number }[];
+  keepaliveCounters: { sent: number; received: number };
   engine: {
     ikeSas: { connection: string; serial: number; initiator: boolean; spiI: string; spiR: string; state: string; localId: string; remoteId: string; algorithms: string; localAuth: string; peerAuth: string }[];
-    childSas: { connection: string; serial: number; ikeSerial: number; spiIn: number; spiOut: number; localTs: string[]; remoteTs: string[]; algorithms: string; mode: string }[];
+    childSas: { connection: string; serial: number; ikeSerial: number; spiIn: number; spiOut: number; localTs: string[]; remoteTs: string[]; algorithms: string; mode: string; encapsulated: boolean }[];
   };
 }
 
@@ -57,8 +59,8 @@ export interface NetnsPair {
   dir: string;
   sides: Record<HostSide, Side>;
   running: Partial<Record<HostSide, RunningSide>>;
-  /** Starts `ip netns exec NS ipsec pluto --nofork ... [extraArgs]`; resolves once it printed "Pluto initialized". */
-  start(side: HostSide, extraArgs?: string[]): Promise<RunningSide>;
+  /** Starts `ip netns exec NS ipsec pluto --nofork ... EXTRA`; resolves once it printed "Pluto initialized". */
+  start(side: HostSide, extraArgs?: readonly string[]): Promise<RunningSide>;
   /** `ipsec CMD --rundir SIDE_RUNDIR ARGS...` from the test process (the control socket is a file). */
   ipsec(side: HostSide, cmd: 'auto' | 'whack', ...args: string[]): ReturnType<typeof runIpsec>;
   status(side: HostSide): PairStatus;

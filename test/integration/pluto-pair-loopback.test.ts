@@ -11,24 +11,7 @@ import { test } from 'node:test';
 import { runIpsec } from '../helpers/cli';
 import { freeUdpPorts, RECORDING_KERNEL_ENV, sandbox, startPluto, waitFor, type Sandbox, type TestContextLike } from './daemon-harness';
 
-function conn(westPort: number, eastPort: number, extra = ''): string {
-  return `conn west-east
-	left=127.0.0.1
-	leftikeport=${westPort}
-	right=127.0.0.1
-	rightikeport=${eastPort}
-	leftid=@west
-	rightid=@east
-	leftsubnet=10.1.0.0/24
-	rightsubnet=10.2.0.0/24
-	authby=secret
-	ike=aes_gcm256-sha2_256;dh31
-	esp=aes_gcm256
-	retransmit-interval=250
-	retransmit-timeout=5s
-	auto=add
-${extra}`;
-}
+import { loopbackConn as conn } from './loopback-pair';
 
 async function startSide(t: TestContextLike, s: Sandbox, ikePort: number, nattPort: number): Promise<Awaited<ReturnType<typeof startPluto>>> {
   const p = await startPluto(t, ['--rundir', s.rundir, '--config', s.config, '--secretsfile', s.secrets, '--listen', '127.0.0.1', '--ike-port', String(ikePort), '--ike-natt-port', String(nattPort)], 20_000, RECORDING_KERNEL_ENV);

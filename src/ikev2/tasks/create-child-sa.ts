@@ -15,6 +15,7 @@ import { first, firstErrorNotify, hasNotify, notifies, notify, readU32, u16, u32
 import { checkChosenProposal, negotiated, selectProposal, toSaProposals } from '../proposals';
 import { narrow, tsFromPayload, tsToPayload, type Ts } from '../traffic-selectors';
 import { installChild, selectorsWithin } from './ike-auth';
+import { childRefusedByKernel, deleteRefusedChild } from './child-refusal';
 import { lowerNonce, processIkeRekey } from './rekey-ike';
 
 const NONCE_LENGTH = 32;
@@ -108,7 +109,13 @@ export function rekeyChild(sa: IkeSa, old: ChildSa): Promise<ChildSa> {
           if (sa.state !== IkeState.ESTABLISHED) return failed('the IKE SA is gone');
           const keys = deriveChildKeys(sa.keys!.prf, sa.keys!.skD, alg, ni, nonce.nonce, gir);
           gir?.wipe();
-          const child = await installChild(sa, alg, keys, spiIn, readU32(chosen.spi), localTs, remoteTs, transport);
+          let child;
+          try {
+            child = await installChild(sa, alg, keys, spiIn, readU32(chosen.spi), localTs, remoteTs, transport);
+          } catch (e) {
+            deleteRefusedChild(sa, spiIn); // the peer has its half: it goes; the old Child SA stays
+            return failed(`the kernel refused the new Child SA: ${(e as Error).message}`);
+          }
           if (child === null) return failed('the IKE SA is gone');
           const peer = old.peerRekey;
           if (peer !== undefined && Buffer.compare(lowerNonce(ni, nonce.nonce), lowerNonce(peer.ni, peer.nr)) < 0) {
@@ -160,7 +167,12 @@ export async function processCreateChild(sa: IkeSa, payloads: Payload[], _header
   const remoteTs = narrow(tsi.selectors.map(tsFromPayload).filter((t): t is Ts => t !== null), endSelectors(remoteEnd(sa.conn), sa.remote.address));
   const localTs = narrow(tsr.selectors.map(tsFromPayload).filter((t): t is Ts => t !== null), endSelectors(localEnd(sa.conn), sa.local.address));
   if (remoteTs.length === 0 || localTs.length === 0) return [notify(NotifyError.TS_UNACCEPTABLE)];
-  const spiIn = await sa.deps.kernel.allocSpi(sa.remote.address, sa.local.address);
+  let spiIn;
+  try {
+    spiIn = await sa.deps.kernel.allocSpi(sa.remote.address, sa.local.address);
+  } catch (e) {
+    return childRefusedByKernel(sa, e);
+  }
   const nr = new Uint8Array(sa.deps.random(NONCE_LENGTH));
   let gir;
   const answer: Payload[] = [];
@@ -177,7 +189,12 @@ export async function processCreateChild(sa: IkeSa, payloads: Payload[], _header
   const keys = deriveChildKeys(sa.keys!.prf, sa.keys!.skD, alg, nonce.nonce, nr, gir);
   gir?.wipe();
   const transport = sa.conn.type === 'transport' && hasNotify(payloads, NotifyStatus.USE_TRANSPORT_MODE);
-  const child = await installChild(sa, alg, keys, spiIn, readU32(chosen.spi), localTs, remoteTs, transport);
+  let child;
+  try {
+    child = await installChild(sa, alg, keys, spiIn, readU32(chosen.spi), localTs, remoteTs, transport);
+  } catch (e) {
+    return childRefusedByKernel(sa, e);
+  }
   if (child === null) return [notify(NotifyError.TEMPORARY_FAILURE)];
   // A rekey collision (§2.8.1): our own rekey of the same SA is in flight; settled when its answer comes.
   if (old?.rekeying === true) old.peerRekey = { ni: new Uint8Array(nonce.nonce), nr, replacement: child };

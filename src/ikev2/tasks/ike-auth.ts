@@ -15,6 +15,8 @@ import { deriveChildKeys, type ChildKeys } from '../keymat';
 import { first, firstErrorNotify, hasNotify, notify, readU32, u32 } from '../messages';
 import { checkChosenProposal, negotiated, selectProposal, toSaProposals } from '../proposals';
 import { narrow, tsFromPayload, tsToPayload, within, type Ts } from '../traffic-selectors';
+import { switchResponderConn } from '../conn-select';
+import { childRefusedByKernel, deleteRefusedChild } from './child-refusal';
 import { startLiveness } from './informational';
 import { scheduleIkeLifetime } from './rekey-ike';
 
@@ -118,7 +120,14 @@ async function onAuthResponse(sa: IkeSa, payloads: Payload[]): Promise<void> {
   const alg = negotiated(chosen);
   const transport = pending.transport && hasNotify(payloads, NotifyStatus.USE_TRANSPORT_MODE);
   const childKeys = deriveChildKeys(sa.keys!.prf, sa.keys!.skD, alg, sa.ni, sa.nr);
-  const child = await installChild(sa, alg, childKeys, pending.spiIn, readU32(chosen.spi), localTs, remoteTs, transport);
+  let child;
+  try {
+    child = await installChild(sa, alg, childKeys, pending.spiIn, readU32(chosen.spi), localTs, remoteTs, transport);
+  } catch (e) {
+    // The IKE SA stays; the peer installed its half of the Child SA, so it is told to delete it.
+    deleteRefusedChild(sa, pending.spiIn);
+    return childFailed(sa, `the kernel refused the Child SA: ${(e as Error).message}`);
+  }
   if (child === null) return;
   const w = sa.waiter;
   sa.waiter = undefined;
@@ -174,28 +183,41 @@ export async function processAuthRequest(sa: IkeSa, payloads: Payload[], header:
   const authP = first(payloads, PayloadType.AUTH);
   if (idi === undefined || authP === undefined) return refuse('no IDi or AUTH', NotifyError.INVALID_SYNTAX);
   const id = peerId(idi);
+  if (id === null) return refuse('malformed IDi');
+  // The peer's IDs may select a better connection for the same addresses than IKE_SA_INIT could.
+  const idr = first(payloads, PayloadType.IDr);
+  if (!switchResponderConn(sa, id, idr !== undefined ? peerId(idr) ?? undefined : undefined, { ...proposedTs(payloads), authMethod: authP.method })) {
+    return refuse(`peer ID ${id.toString()} matches no connection (configured: ${endId(remoteEnd(sa.conn), sa.remote.address, true).toString()})`);
+  }
   const conn = sa.conn;
-  const configured = endId(remoteEnd(conn), sa.remote.address, true);
-  if (id === null || !configured.equals(id)) return refuse(`peer ID ${id?.toString() ?? '(malformed)'} is not ${configured.toString()}`);
   sa.remoteId = id;
   sa.localId = endId(localEnd(conn), sa.local.address);
   const keys = sa.keys!;
   const verdict = checkPeerAuth(sa, authP, signedOctets(keys.prf, sa.initRequest!, sa.nr, keys.skPRemote, idi));
   if (!verdict.ok) return refuse(`the initiator's AUTH: ${verdict.why}`);
   sa.peerAuth = verdict.description;
-  const idr = idPayload(36, sa.localId);
-  const own = makeOwnAuth(sa, signedOctets(keys.prf, sa.initResponse!, sa.ni, keys.skPLocal, idr));
+  const ourIdr = idPayload(36, sa.localId);
+  const own = makeOwnAuth(sa, signedOctets(keys.prf, sa.initResponse!, sa.ni, keys.skPLocal, ourIdr));
   if (!own.ok) return refuse(`cannot authenticate ourselves: ${own.why}`);
   sa.localAuth = own.description;
-  const head: Payload[] = [idr, own.payload];
+  const head: Payload[] = [ourIdr, own.payload];
   if (hasNotify(payloads, NotifyStatus.INITIAL_CONTACT)) sa.initialContact = true;
   markEstablished(sa);
+  if (sa.initialContact) await sa.ctx.purgePeer(sa);
   const child = await respondChild(sa, payloads);
   if (sa.state !== IkeState.ESTABLISHED) return null;
   sa.respond(header, [...head, ...child]);
   // Only now may older IKE SAs of this peer go (uniqueids, INITIAL_CONTACT): their policies pass to the new one.
   sa.ctx.established(sa);
   return null;
+}
+
+function proposedTs(payloads: Payload[]): { tsi: Ts[]; tsr: Ts[] } {
+  const tsi = first(payloads, PayloadType.TSi);
+  const tsr = first(payloads, PayloadType.TSr);
+  if (tsi === undefined || tsr === undefined) return { tsi: [], tsr: [] };
+  const valid = (t: Ts | null): t is Ts => t !== null;
+  return { tsi: tsi.selectors.map(tsFromPayload).filter(valid), tsr: tsr.selectors.map(tsFromPayload).filter(valid) };
 }
 
 /** The first Child SA as responder: proposal, narrowed selectors, SPI, keys, kernel; or an error notify. */
@@ -219,12 +241,22 @@ async function respondChild(sa: IkeSa, payloads: Payload[]): Promise<Payload[]> 
     sa.log('Child SA: traffic selectors unacceptable');
     return [notify(NotifyError.TS_UNACCEPTABLE)];
   }
-  const spiIn = await sa.deps.kernel.allocSpi(sa.remote.address, sa.local.address);
+  let spiIn;
+  try {
+    spiIn = await sa.deps.kernel.allocSpi(sa.remote.address, sa.local.address);
+  } catch (e) {
+    return childRefusedByKernel(sa, e);
+  }
   const spiOut = readU32(chosen.spi);
   const alg = negotiated(chosen);
   const transport = sa.conn.type === 'transport' && hasNotify(payloads, NotifyStatus.USE_TRANSPORT_MODE);
   const childKeys = deriveChildKeys(sa.keys!.prf, sa.keys!.skD, alg, sa.ni, sa.nr);
-  const child = await installChild(sa, alg, childKeys, spiIn, spiOut, localTs, remoteTs, transport);
+  let child;
+  try {
+    child = await installChild(sa, alg, childKeys, spiIn, spiOut, localTs, remoteTs, transport);
+  } catch (e) {
+    return childRefusedByKernel(sa, e);
+  }
   if (child === null) return [notify(NotifyError.TEMPORARY_FAILURE)];
   const answer: Payload[] = [];
   if (transport) answer.push(notify(NotifyStatus.USE_TRANSPORT_MODE));

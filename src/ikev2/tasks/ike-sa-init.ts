@@ -66,6 +66,7 @@ function applyNat(sa: IkeSa, payloads: Payload[], spiI: Uint8Array, spiR: Uint8A
   const dst = notifies(payloads, NotifyStatus.NAT_DETECTION_DESTINATION_IP).map((n) => n.data);
   const nat = detectNat(spiI, spiR, src, dst, dg.local, dg.remote);
   sa.remoteBehindNat = nat?.remoteBehindNat ?? false;
+  sa.localNatDetected = nat?.localBehindNat ?? false;
   // encapsulation=yes: behave as if we were behind a NAT (the peer sees our fake hash and does the same).
   sa.localBehindNat = (nat?.localBehindNat ?? false) || (nat !== null && sa.encapsulation === 'yes');
   if (sa.natDetected) sa.log(`NAT detected (${sa.localBehindNat ? 'this end' : ''}${sa.localBehindNat && sa.remoteBehindNat ? ' and ' : ''}${sa.remoteBehindNat ? 'the peer' : ''})`);

@@ -42,6 +42,7 @@ function successor(old: IkeSa, initiator: boolean, spiI: Uint8Array, spiR: Uint8
   sa.localId = old.localId;
   sa.remoteId = old.remoteId;
   sa.localBehindNat = old.localBehindNat;
+  sa.localNatDetected = old.localNatDetected;
   sa.remoteBehindNat = old.remoteBehindNat;
   sa.peerFragmentation = old.peerFragmentation;
   // A rekeyed IKE SA inherits the authentication of the one it replaces (RFC 7296 §2.8: no new AUTH).

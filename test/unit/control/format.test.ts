@@ -20,6 +20,8 @@ test('status lists interfaces, connections, totals and SAs, every line numbered 
       childSas: [{ connection: 'a', serial: 2, ikeSerial: 1, spiIn: 0x1000, spiOut: 0x2000, localTs: ['10.0.1.0/24'], remoteTs: ['10.0.2.0/24'], mode: 'tunnel', algorithms: 'AES_GCM_16_256-NONE', localAddress: '192.0.2.1', remoteAddress: '192.0.2.2', encapsulated: false, reqid: 16389 }],
     },
     debug: [],
+    natKeepalives: [],
+    keepaliveCounters: { sent: 0, received: 0 },
   });
   assert.ok(lines.every((l) => l.startsWith('000 ')));
   assert.ok(lines.includes('000 interface 127.0.0.1:500'));

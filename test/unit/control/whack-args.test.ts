@@ -24,4 +24,7 @@ test('auto --showonly prints the commands it would run', () => {
   assert.equal(showCommand('up', 'west', o), 'ipsec whack --rundir /tmp/r --name west --initiate');
   assert.equal(showCommand('start', 'west', { ...o, asynchronous: true }), 'ipsec addconn --config /etc/ipsec.conf --rundir /tmp/r west\nipsec whack --rundir /tmp/r --name west --initiate --asynchronous');
   assert.equal(showCommand('status', undefined, { config: 'c', ctlsocket: '/s' }), 'ipsec whack --ctlsocket /s --status');
+  // --verbose goes to addconn only, as in Libreswan's auto script.
+  assert.equal(showCommand('replace', 'west', { ...o, verbose: true }), 'ipsec whack --rundir /tmp/r --name west --delete\nipsec addconn --config /etc/ipsec.conf --rundir /tmp/r --verbose west');
+  assert.equal(showCommand('up', 'west', { ...o, verbose: true }), 'ipsec whack --rundir /tmp/r --name west --initiate');
 });

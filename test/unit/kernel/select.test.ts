@@ -38,7 +38,7 @@ test('the test-only knob: a recording kernel, said so; an unknown value is refus
   const s = await selectKernel({ request: 'auto', datapath, env: { [TEST_KERNEL_ENV]: 'recording' }, detect: noEsp });
   assert.equal(s.kernel.name, 'recording');
   assert.match(s.description, /test-only knob/);
-  await assert.rejects(selectKernel({ request: 'auto', datapath, env: { [TEST_KERNEL_ENV]: 'xfrm' }, detect: noEsp }), /the only test kernel is "recording"/);
+  await assert.rejects(selectKernel({ request: 'auto', datapath, env: { [TEST_KERNEL_ENV]: 'xfrm' }, detect: noEsp }), /the only test kernels are "recording" and "recording-noesp"/);
 });
 
 test('the data path refuses a NAT-T port another socket holds (a second daemon on the address), before any TUN', async () => {
