@@ -10,6 +10,7 @@ import type { Datagram, EngineDeps, EngineStatus, IkeEngineApi, InitiateResult }
 import { IkeSa, IkeState, type IkeContext } from './ike-sa';
 import { hex, isZero, notify } from './messages';
 import { NatKeepalives } from './nat-keepalives';
+import { RetiredResponses } from './retired-responses';
 import { respondToInit, startInitiator } from './tasks/ike-sa-init';
 import { deleteIkeSa } from './tasks/informational';
 import { deleteChild, rekeyChild } from './tasks/create-child-sa';
@@ -33,10 +34,13 @@ export class IkeEngine implements IkeEngineApi {
   private nextReqid = REQID_BASE;
   private readonly ctx: IkeContext;
   private readonly keepalives: NatKeepalives;
+  /** The last answers of IKE SAs that are gone, for the peer's retransmissions of those requests. */
+  private readonly retired: RetiredResponses;
 
   constructor(private readonly deps: EngineDeps) {
     this.cookies = new CookieJar(deps.random(32));
     this.keepalives = new NatKeepalives(deps.keepalives, deps.keepAliveSeconds);
+    this.retired = new RetiredResponses(deps.clock);
     deps.kernel.onEvent((e) => this.onKernelEvent(e));
     this.ctx = {
       deps,
@@ -159,6 +163,14 @@ export class IkeEngine implements IkeEngineApi {
     // The I flag says who sent it: from the original initiator, our SPI is the responder's.
     const ours = header.initiator ? header.responderSpi : header.initiatorSpi;
     const sa = this.sas.get(hex(ours));
+    if (sa === undefined && !header.response) {
+      const answer = this.retired.answerFor(ours, dg);
+      if (answer !== undefined) {
+        this.deps.logger.debug('controlmore', `answering retransmitted request ${header.messageId} of the deleted IKE SA ${hex(header.initiatorSpi)}/${hex(header.responderSpi)} again`);
+        for (const d of answer) this.deps.transport.send(d, dg.local, dg.remote);
+        return;
+      }
+    }
     if (sa === undefined || (header.initiator ? hex(sa.spiI) !== hex(header.initiatorSpi) || sa.initiator : !sa.initiator)) {
       this.deps.logger.debug('parsing', `dropping ${header.response ? 'response' : 'request'} for unknown IKE SA ${hex(header.initiatorSpi)}/${hex(header.responderSpi)}`);
       return;
@@ -286,7 +298,11 @@ export class IkeEngine implements IkeEngineApi {
 
   private forget(sa: IkeSa): void {
     const key = hex(sa.localSpi);
-    if (this.sas.get(key) === sa) this.sas.delete(key);
+    if (this.sas.get(key) === sa) {
+      this.sas.delete(key);
+      const last = sa.retiredResponse();
+      if (last !== undefined) this.retired.add(last);
+    }
     for (const [k, v] of this.halfOpen) if (v === sa) this.halfOpen.delete(k);
     this.keepalives.sync(this.sas.values());
   }

@@ -17,6 +17,7 @@ import type { Datagram, EngineDeps, Endpoint, IkeSaInfo, InitiateResult, TimerHa
 import { type IkeSaKeys, wipeIkeSaKeys } from './keymat';
 import { formatNegotiated, type Negotiated } from './proposals';
 import { hex, notify } from './messages';
+import type { RetiredResponse } from './retired-responses';
 import type { Ts } from './traffic-selectors';
 
 export enum IkeState {
@@ -139,7 +140,9 @@ export class IkeSa {
   private nextRequestId = 0;
   private outstanding?: Outstanding;
   private expectedRequestId = 0;
-  private lastResponse?: { messageId: number; datagrams: Uint8Array[] };
+  private lastResponse?: { messageId: number; datagrams: Uint8Array[]; request?: Uint8Array };
+  /** The peer's request being answered, as it arrived (kept with the response for retransmissions). */
+  private answering?: { messageId: number; request: Uint8Array };
   private processing = false;
   private reassembler?: FragmentReassembler;
   private lifeTimer?: TimerHandle;
@@ -349,6 +352,7 @@ export class IkeSa {
       this.debug(`dropping request ${id} (expecting ${this.expectedRequestId}${this.processing ? ', busy' : ''})`);
       return;
     }
+    this.answering = { messageId: id, request: new Uint8Array(dg.data) };
     // The peer's address may have changed (NAT, the switch to port 4500): answer where the request came from.
     this.local = { ...dg.local };
     this.remote = { ...dg.remote };
@@ -373,9 +377,17 @@ export class IkeSa {
   respond(header: IkeHeader, payloads: Payload[]): void {
     const datagrams = this.encode(header.exchangeType, header.messageId, true, payloads);
     if (header.exchangeType === ExchangeType.IKE_SA_INIT) this.initResponse = datagrams[0];
-    this.lastResponse = { messageId: header.messageId, datagrams };
+    const request = this.answering?.messageId === header.messageId ? this.answering.request : undefined;
+    this.lastResponse = { messageId: header.messageId, datagrams, ...(request !== undefined ? { request } : {}) };
     this.expectedRequestId = header.messageId + 1;
     this.send(datagrams);
+  }
+
+  /** The last request answered and its answer, for retransmissions of it after the SA is gone. */
+  retiredResponse(): RetiredResponse | undefined {
+    const r = this.lastResponse;
+    if (r === undefined || r.request === undefined) return undefined;
+    return { localSpi: this.localSpi, messageId: r.messageId, request: r.request, datagrams: r.datagrams, keepMs: this.conn.retransmitTimeout * 1000 };
   }
 
   /** The responder's IKE_SA_INIT response sent by the init task (message 0 answered). */

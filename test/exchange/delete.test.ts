@@ -48,6 +48,34 @@ test('a lost delete response: the deleting end gives up after retransmit-timeout
   assert.equal(pair.b.engine.status().ikeSas.length, 1, 'the peer never heard of it');
 });
 
+test("a lost answer to the peer's delete: its retransmission is answered again, a forgery or a late copy is not", async () => {
+  const pair = await upPair('retransmit-timeout=5s');
+  await pair.a.engine.terminate('test');
+  await pair.deliver(); // B answers and forgets the IKE SA
+  assert.deepEqual(pair.b.engine.status(), { ikeSas: [], childSas: [] });
+  const lost = pair.drop();
+  assert.equal(parseMessage(lost.data).header.response, true);
+  await pair.advance(500); // A retransmits (retransmit-interval)
+  assert.equal(pair.queue.length, 1);
+  const retransmission = pair.queue[0]!;
+  // A copy with one octet changed (the ICV): B holds no keys any more and must not answer it.
+  const forged = new Uint8Array(retransmission.data);
+  forged[forged.length - 1]! ^= 1;
+  pair.b.engine.receive({ data: forged, local: { ...retransmission.to }, remote: { ...retransmission.from } });
+  await pair.settle();
+  assert.equal(pair.queue.length, 1, 'no answer to the forged copy');
+  await pair.deliver();
+  assert.equal(pair.queue.length, 1, 'B answered the retransmission');
+  assert.deepEqual(pair.queue[0]!.data, lost.data, 'with the very response that was lost');
+  await pair.deliver();
+  assert.deepEqual(pair.a.engine.status(), { ikeSas: [], childSas: [] }, 'A is done at once, not at retransmit-timeout');
+  // Past the peer's retransmit-timeout the answer is forgotten.
+  await pair.advance(5000);
+  pair.b.engine.receive({ data: new Uint8Array(retransmission.data), local: { ...retransmission.to }, remote: { ...retransmission.from } });
+  await pair.settle();
+  assert.equal(pair.queue.length, 0);
+});
+
 test('shutdown deletes every SA', async () => {
   const pair = await upPair();
   await pair.b.engine.shutdown();

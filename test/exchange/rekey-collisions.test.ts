@@ -5,6 +5,9 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 
+import { parseIkeHeader } from '../../src/ikev2/codec';
+import { ExchangeType } from '../../src/ikev2/constants';
+import { hex } from '../../src/ikev2/messages';
 import { conf, IkePair, type Peer } from '../helpers/ike-pair';
 
 const ROUNDS = 6;
@@ -76,4 +79,54 @@ test('IKE SA rekey collisions: one IKE SA left on both ends, the same one, holdi
     await done;
     assertOneAgreedChild(pair, oldChild);
   }
+});
+
+// The order seen against strongSwan under load: the loser's DELETE of its redundant IKE SA was answered at
+// once, the answer did not reach it (charon had not filed the new SA yet and dropped it), and its
+// retransmission came to an SA we had forgotten. It must be answered again, the same answer.
+test("IKE SA rekey collision: the loser's DELETE of its redundant IKE SA is answered again when the answer is lost", async () => {
+  const pair = await upPair();
+  const oldSpiI = pair.a.engine.status().ikeSas[0]!.spiI;
+  const both = Promise.allSettled([pair.a.engine.rekey('test', 'ike'), pair.b.engine.rekey('test', 'ike')]);
+  await pair.settle();
+  assert.equal(pair.queue.length, 2, 'both requests are in flight before either arrives');
+  await pair.deliver();
+  await pair.deliver();
+  const answers = pair.queue.map((m) => parseIkeHeader(m.data));
+  assert.deepEqual(answers.map((h) => [h.exchangeType, h.response]), [[ExchangeType.CREATE_CHILD_SA, true], [ExchangeType.CREATE_CHILD_SA, true]]);
+  await pair.deliver();
+  await pair.deliver();
+  assert.deepEqual((await both).map((r) => r.status), ['fulfilled', 'fulfilled']);
+  // Two deletes in flight: the winner's of the old IKE SA, the loser's of its redundant one.
+  const deletes = pair.queue.map((m) => ({ m, h: parseIkeHeader(m.data) }));
+  assert.deepEqual(deletes.map((d) => [d.h.exchangeType, d.h.response]), [[ExchangeType.INFORMATIONAL, false], [ExchangeType.INFORMATIONAL, false]]);
+  const redundant = deletes.find((d) => hex(d.h.initiatorSpi) !== oldSpiI);
+  assert.ok(redundant !== undefined, 'one delete is of a new IKE SA');
+  const loser = redundant.m.from.address === pair.a.address ? pair.a : pair.b;
+  const winner = loser === pair.a ? pair.b : pair.a;
+  assert.ok(loser.log.some((l) => l.includes('IKE SA rekey collision lost')));
+  assert.ok(winner.log.some((l) => l.includes('IKE SA rekey collision won')));
+  let lost: Uint8Array | undefined;
+  while (pair.queue.length > 0) {
+    const h = parseIkeHeader(pair.queue[0]!.data);
+    if (lost === undefined && h.response && hex(h.initiatorSpi) === hex(redundant.h.initiatorSpi)) lost = pair.drop().data;
+    else await pair.deliver();
+  }
+  assert.ok(lost !== undefined, "the winner answered the loser's delete");
+  assert.equal(winner.engine.status().ikeSas.length, 1, 'the winner is done');
+  assert.deepEqual(loser.engine.status().ikeSas.map((s) => s.state).sort(), ['ESTABLISHED_IKE_SA', 'IKE_SA_DELETE'], 'the loser still waits');
+  await pair.advance(500); // the loser retransmits its delete
+  assert.equal(pair.queue.length, 1);
+  await pair.deliver();
+  assert.equal(pair.queue.length, 1, 'the winner answered the retransmission');
+  assert.deepEqual(pair.queue[0]!.data, lost, 'with the same answer');
+  await pair.deliver();
+  const a = pair.a.engine.status();
+  const b = pair.b.engine.status();
+  assert.equal(a.ikeSas.length, 1);
+  assert.equal(b.ikeSas.length, 1);
+  assert.equal(a.ikeSas[0]!.spiI, b.ikeSas[0]!.spiI);
+  assert.notEqual(a.ikeSas[0]!.spiI, oldSpiI);
+  assert.equal(a.childSas.length, 1);
+  assert.equal(b.childSas.length, 1);
 });
