@@ -142,7 +142,7 @@ export class IkeSa {
   private expectedRequestId = 0;
   private lastResponse?: { messageId: number; datagrams: Uint8Array[]; request?: Uint8Array };
   /** The peer's request being answered, as it arrived (kept with the response for retransmissions). */
-  private answering?: { messageId: number; request: Uint8Array };
+  private answering?: { messageId: number; request: Uint8Array; done?: Promise<void> };
   private processing = false;
   private reassembler?: FragmentReassembler;
   private lifeTimer?: TimerHandle;
@@ -363,7 +363,7 @@ export class IkeSa {
     }
     this.processing = true;
     const handler = this.requestHandler;
-    this.run(async () => {
+    const answered = this.run(async () => {
       try {
         const response = await handler(payloads, header, dg);
         if (response !== null && this.state !== IkeState.DEAD) this.respond(header, response);
@@ -371,6 +371,16 @@ export class IkeSa {
         this.processing = false;
       }
     });
+    this.answering = { ...this.answering!, done: answered };
+  }
+
+  /**
+   * Resolves once the peer's request being processed, if any, is answered. A rekey collision (RFC 7296
+   * §2.8) is decided from both exchanges: the answer to our request may come back while the peer's request,
+   * which arrived first, is still being worked on (DH, the kernel); the decision waits for it.
+   */
+  requestAnswered(): Promise<void> {
+    return this.processing ? (this.answering?.done ?? Promise.resolve()) : Promise.resolve();
   }
 
   /** Sends and caches the response to the peer's request `header`. */

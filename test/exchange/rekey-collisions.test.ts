@@ -130,3 +130,41 @@ test("IKE SA rekey collision: the loser's DELETE of its redundant IKE SA is answ
   assert.equal(a.childSas.length, 1);
   assert.equal(b.childSas.length, 1);
 });
+
+// The peer's rekey request arrives, and right behind it the peer's answer to ours, while our engine still
+// works on the request (DH, the kernel): the collision must be decided with both exchanges known, or we take
+// it for a plain rekey (found against strongSwan, whose answer came back that fast).
+for (const what of ['child', 'ike'] as const) {
+  test(`${what === 'child' ? 'Child' : 'IKE'} SA rekey collision decided when the peer's answer follows its request at once`, async () => {
+    const pair = await upPair();
+    const seen = { won: 0, lost: 0 };
+    for (let round = 0; round < ROUNDS; round++) {
+      const oldIke = pair.a.engine.status().ikeSas[0]!.spiI;
+      const oldChild = pair.a.engine.status().childSas[0]!.spiIn;
+      const both = Promise.allSettled([pair.a.engine.rekey('test', what), pair.b.engine.rekey('test', what)]);
+      await pair.settle();
+      assert.equal(pair.queue.length, 2, 'both requests are in flight before either arrives');
+      assert.equal(pair.queue[0]!.from.address, pair.a.address);
+      await pair.deliver(); // B gets A's request while its own is out: a collision for B
+      assert.deepEqual(pair.queue.map((m) => [m.from.address, parseIkeHeader(m.data).response]), [[pair.b.address, false], [pair.b.address, true]]);
+      await pair.deliverBurst(2); // A gets B's request and, at once, B's answer to its own
+      await pair.run();
+      assert.deepEqual((await both).map((r) => r.status), ['fulfilled', 'fulfilled']);
+      const label = what === 'child' ? 'Child SA' : 'IKE SA';
+      const outcome = (p: Peer): string | undefined => p.log.slice(-6).join('\n').match(new RegExp(`${label} rekey collision (won|lost)`))?.[1];
+      const a = outcome(pair.a);
+      const b = outcome(pair.b);
+      assert.ok(a !== undefined && b !== undefined && a !== b, `one end won, the other lost (A: ${a}, B: ${b})`);
+      seen[a as 'won' | 'lost']++;
+      if (what === 'ike') {
+        assert.notEqual(pair.a.engine.status().ikeSas[0]?.spiI, oldIke, 'the IKE SA was rekeyed');
+        assert.equal(pair.a.engine.status().ikeSas.length, 1);
+        assert.equal(pair.b.engine.status().ikeSas[0]?.spiI, pair.a.engine.status().ikeSas[0]?.spiI);
+        const done = pair.b.engine.rekey('test', 'child');
+        await pair.run();
+        await done;
+      }
+      assertOneAgreedChild(pair, oldChild);
+    }
+  });
+}

@@ -177,6 +177,18 @@ export class IkePair {
     return m;
   }
 
+  /**
+   * Delivers the `n` oldest datagrams back to back, without letting the engines finish their asynchronous
+   * work in between (a burst: the second arrives while the first is still being worked on), then settles.
+   */
+  async deliverBurst(n: number): Promise<InFlight[]> {
+    if (this.queue.length < n) throw new Error(`${n} datagrams wanted, ${this.queue.length} in flight`);
+    const burst = this.queue.splice(0, n);
+    for (const m of burst) this.target(m).engine.receive({ data: new Uint8Array(m.data), local: { ...m.to }, remote: { ...m.from } });
+    await this.settle();
+    return burst;
+  }
+
   /** Drops the oldest datagram in flight (a lost packet). */
   drop(): InFlight {
     const m = this.queue.shift();

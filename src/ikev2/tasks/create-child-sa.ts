@@ -117,6 +117,8 @@ export function rekeyChild(sa: IkeSa, old: ChildSa): Promise<ChildSa> {
             return failed(`the kernel refused the new Child SA: ${(e as Error).message}`);
           }
           if (child === null) return failed('the IKE SA is gone');
+          // The peer's own rekey of it, if its request came first, must be filed (peerRekey) before we decide.
+          await sa.requestAnswered();
           const peer = old.peerRekey;
           if (peer !== undefined && Buffer.compare(lowerNonce(ni, nonce.nonce), lowerNonce(peer.ni, peer.nr)) < 0) {
             // §2.8.1: both ends rekeyed it at once; ours holds the lowest nonce, so ours is redundant and

@@ -118,6 +118,8 @@ export function rekeyIke(old: IkeSa): Promise<IkeSa> {
           if (ke.group !== dh.group || alg.dh !== dh.group) return failed(`KE group ${ke.group} is not ${dh.group}`);
           const gir = await computeSharedAsync(dh, ke.data);
           dh.wipe();
+          // The peer's own rekey request, if it came first, must be filed (peerRekey) before we decide.
+          await old.requestAnswered();
           if (old.state !== IkeState.ESTABLISHED) {
             gir.wipe();
             return failed('the IKE SA is gone');
