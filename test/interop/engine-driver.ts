@@ -1,7 +1,7 @@
 // A small host for the IKEv2 engine, run inside a test namespace (`ip netns exec WEST node
 // engine-driver.js --conf FILE --secrets FILE --listen ADDR`): real IKE sockets (500/4500), a real clock,
 // the recording kernel, secrets from an ipsec.secrets file. It takes one JSON command a line on stdin
-// ({"id":1,"cmd":"initiate","name":"tun"}; cmds: initiate, terminate, rekey, status, sendDelay, shutdown) and prints
+// ({"id":1,"cmd":"initiate","name":"tun"}; cmds: initiate, terminate, rekey, status, cross, shutdown) and prints
 // JSON lines on stdout: {"id":1,"ok":true,"result":...} answers and {"event":"ikeUp",...} events. The log
 // goes to stderr. It stands in for the daemon until pluto lands, so the interop tests drive the engine.
 import * as fs from 'node:fs';
@@ -18,6 +18,8 @@ import type { KernelSa } from '../../src/kernel/kernel';
 import { RecordingKernel } from '../../src/kernel/recording';
 import type { Logger } from '../../src/log';
 import { IkeSockets } from '../../src/net';
+import { parseIkeHeader, type IkeHeader } from '../../src/ikev2/codec';
+import { ExchangeType } from '../../src/ikev2/constants';
 
 export interface DriverKernelSa {
   spi: number;
@@ -34,11 +36,22 @@ export interface DriverKernelSa {
 
 export interface DriverCommand {
   id: number;
-  cmd: 'initiate' | 'terminate' | 'rekey' | 'status' | 'shutdown' | 'sendDelay';
+  /**
+   * cross: our next CREATE_CHILD_SA request is held until the peer's own CREATE_CHILD_SA request has come
+   * in, and our answer to that until the peer's answer to ours has: both ends see the other's request while
+   * their own is out (a rekey collision, RFC 7296 §2.8), whatever the load. Answered once ours is held.
+   */
+  cmd: 'initiate' | 'terminate' | 'rekey' | 'status' | 'shutdown' | 'cross';
   name?: string;
   what?: 'ike' | 'child';
-  /** sendDelay: holds every datagram we send this long (crossing exchanges: rekey collisions). */
-  ms?: number;
+}
+
+/** The state of one `cross` command: what is held, what of the peer's has come in. */
+interface Crossing {
+  held: { request?: () => void; response?: () => void };
+  seen: { request: boolean; response: boolean };
+  /** Resolves the command once our request is held. */
+  onHeld: () => void;
 }
 
 function arg(name: string): string {
@@ -90,13 +103,50 @@ async function main(): Promise<void> {
   const secrets = await loadSecrets(arg('secrets'), { logger, ...(nssdirAt >= 0 ? { nssdir: arg('nssdir') } : {}) });
   const kernel = new RecordingKernel({ firstSpi: 0xc0de0100 });
   let engine: IkeEngine | undefined;
-  const sockets = new IkeSockets({ listen: [listen], logger, onDatagram: (dg) => engine?.receive(dg) });
-  // A link delay on what we send (tc netem is not available in every test kernel).
-  let sendDelayMs = 0;
+  let crossing: Crossing | undefined;
+  const createChild = (data: Uint8Array): IkeHeader | undefined => {
+    try {
+      const h = parseIkeHeader(data);
+      return h.exchangeType === ExchangeType.CREATE_CHILD_SA ? h : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const sockets = new IkeSockets({
+    listen: [listen],
+    logger,
+    onDatagram: (dg) => {
+      const x = crossing;
+      const h = x === undefined ? undefined : createChild(dg.data);
+      if (x !== undefined && h !== undefined) {
+        // Ours goes out before the engine sees theirs (and answers it).
+        const kind = h.response ? 'response' : 'request';
+        x.seen[kind] = true;
+        const release = kind === 'request' ? x.held.request : x.held.response;
+        if (release !== undefined) release();
+        if (x.seen.request && x.seen.response) crossing = undefined;
+      }
+      engine?.receive(dg);
+    },
+  });
   const transport: Transport = {
     send(data, local, remote) {
-      if (sendDelayMs <= 0) sockets.send(data, local, remote);
-      else setTimeout(() => sockets.send(data, local, remote), sendDelayMs);
+      const x = crossing;
+      const h = x === undefined ? undefined : createChild(data);
+      if (x !== undefined && h !== undefined) {
+        const kind = h.response ? 'response' : 'request';
+        // Until the peer's counterpart came in (our retransmissions replace what is held).
+        if (!x.seen[kind === 'request' ? 'request' : 'response']) {
+          x.held[kind] = () => {
+            delete x.held[kind];
+            sockets.send(data, local, remote);
+          };
+          logger.info(`engine-driver: holding our CREATE_CHILD_SA ${kind} ${h.messageId} (cross)`);
+          if (kind === 'request') x.onHeld();
+          return;
+        }
+      }
+      sockets.send(data, local, remote);
     },
   };
   const deps: EngineDeps = {
@@ -138,9 +188,11 @@ async function main(): Promise<void> {
         return eng.rekey(c.name ?? '', c.what ?? 'child');
       case 'status':
         return { ...eng.status(), kernel: [...kernel.sas.values()].map(kernelSa), calls: kernel.calls.map((x) => x.method), sockets: sockets.counters() };
-      case 'sendDelay':
-        sendDelayMs = c.ms ?? 0;
-        return null;
+      case 'cross':
+        if (crossing !== undefined) throw new Error('a crossing is already set up');
+        return new Promise<null>((resolve) => {
+          crossing = { held: {}, seen: { request: false, response: false }, onHeld: () => resolve(null) };
+        });
       case 'shutdown':
         await eng.shutdown();
         await sockets.close();

@@ -121,9 +121,12 @@ export class EngineProcess {
     return this.command('rekey', { name, what }) as Promise<void>;
   }
 
-  /** Delays every datagram the engine sends by `ms` (0: none). */
-  async setSendDelay(ms: number): Promise<void> {
-    await this.command('sendDelay', { ms });
+  /**
+   * Sets up a crossing (engine-driver's `cross`): our next CREATE_CHILD_SA request waits for the peer's,
+   * our answer to the peer's for its answer to ours. Resolves once our request is held.
+   */
+  cross(): Promise<void> {
+    return this.command('cross') as Promise<void>;
   }
 
   status(): Promise<DriverStatus> {
