@@ -47,8 +47,8 @@ function nssWith(dir: string, key: KeyObject): string {
 }
 
 const CASES = [
-  { kind: 'RSA', authby: 'rsasig', gen: (): Keys => generateKeyPairSync('rsa', { modulusLength: 3072 }), theySee: "'3072-bit RSASSA-PSS with SHA2_512'", weSee: 'RSA with SHA2_512', secret: 'RSA' },
-  { kind: 'ECDSA', authby: 'ecdsa', gen: (): Keys => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }), theySee: "'P-256 ECDSA with SHA2_256'", weSee: 'ECDSA with SHA2_512', secret: 'ECDSA' },
+  { kind: 'RSA', authby: 'rsasig', gen: (): Keys => generateKeyPairSync('rsa', { modulusLength: 3072 }), theySee: "'3072-bit RSASSA-PSS with SHA2_512'", weSee: 'RSA with SHA2_512', weSeeDetail: "'3072-bit RSASSA-PSS with SHA2_512' digital signature", secret: 'RSA' },
+  { kind: 'ECDSA', authby: 'ecdsa', gen: (): Keys => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }), theySee: "'P-256 ECDSA with SHA2_256'", weSee: 'ECDSA with SHA2_512', weSeeDetail: "'P-256 ECDSA with SHA2_512' digital signature", secret: 'ECDSA' },
 ] as const;
 
 for (const c of CASES) {
@@ -88,6 +88,7 @@ for (const c of CASES) {
       const up = engine.events.find((e) => e.event === 'ikeUp');
       assert.ok(up?.sa, `our engine reported the IKE SA up:\n${engine.logTail()}`);
       assert.equal(up.sa.peerAuth, c.weSee, 'how Libreswan authenticated, as we saw it');
+      assert.equal(up.sa.peerAuthDetail, c.weSeeDetail, 'in the words Libreswan itself uses');
       assert.equal(up.sa.remoteId, '@west');
     } catch (e) {
       t.diagnostic(`engine log:\n${engine?.logTail(40) ?? ''}`);
