@@ -117,6 +117,8 @@ export class IkeSa {
   /** How each end authenticated, once known ("RSA with SHA2_256", "authby=secret"). */
   localAuth = '';
   peerAuth = '';
+  /** Libreswan's wording for the peer's signature, '' for a PSK. */
+  peerAuthDetail = '';
   localId?: IkeId;
   remoteId?: IkeId;
   children: ChildSa[] = [];
@@ -486,6 +488,7 @@ export class IkeSa {
       establishedAt: this.establishedAt,
       localAuth: this.localAuth,
       peerAuth: this.peerAuth,
+      peerAuthDetail: this.peerAuthDetail,
     };
   }
 }
