@@ -12,8 +12,8 @@ import { conf, IkePair, type Peer } from '../helpers/ike-pair';
 
 const ROUNDS = 6;
 
-async function upPair(): Promise<IkePair> {
-  const pair = new IkePair({ conf: conf('ike=aes_gcm256-sha2_256;dh19\nesp=aes_gcm256\nleftsubnet=10.1.0.0/24\nrightsubnet=10.2.0.0/24') });
+async function upPair(extra = ''): Promise<IkePair> {
+  const pair = new IkePair({ conf: conf(`ike=aes_gcm256-sha2_256;dh19\nesp=aes_gcm256\nleftsubnet=10.1.0.0/24\nrightsubnet=10.2.0.0/24\n${extra}`) });
   const p = pair.a.engine.initiate('test');
   await pair.run();
   await p;
@@ -168,3 +168,43 @@ for (const what of ['child', 'ike'] as const) {
     }
   });
 }
+
+// Seen against strongSwan under load: the winner's delete of the old IKE SA overtook its answer to the
+// loser's rekey, so the loser gave its own rekey up and never learnt that the winner holds the SA that rekey
+// made. Nobody deletes that redundant IKE SA then but the winner, once the loser had its chance.
+test("IKE SA rekey collision: the winner's delete overtakes its answer; the redundant IKE SA the loser never deletes goes after retransmit-timeout", async () => {
+  for (let attempt = 1; ; attempt++) {
+    assert.ok(attempt <= 20, 'A won a collision within 20 attempts');
+    const pair = await upPair('retransmit-timeout=5s');
+    const both = Promise.allSettled([pair.a.engine.rekey('test', 'ike'), pair.b.engine.rekey('test', 'ike')]);
+    await pair.settle();
+    assert.equal(pair.queue.length, 2, 'both requests are in flight before either arrives');
+    await pair.deliver(); // A's request reaches B, which answers
+    await pair.deliver(); // B's request reaches A, which answers
+    await pair.deliver(); // B's answer reaches A: A decides
+    if (!pair.a.log.some((l) => l.includes('IKE SA rekey collision won'))) continue; // the nonces chose B
+    assert.deepEqual(pair.queue.map((m) => [parseIkeHeader(m.data).exchangeType, parseIkeHeader(m.data).response]),
+      [[ExchangeType.CREATE_CHILD_SA, true], [ExchangeType.INFORMATIONAL, false]]);
+    const answer = pair.queue.shift()!;
+    await pair.deliver(); // A's delete of the old IKE SA reaches B first: B gives its rekey up
+    pair.queue.push(answer); // and A's answer to it comes too late
+    await pair.run();
+    assert.equal(pair.b.engine.status().ikeSas.length, 1);
+    assert.equal(pair.a.engine.status().ikeSas.length, 2, "A still holds the redundant IKE SA of B's rekey");
+    await pair.advance(5000);
+    assert.ok(pair.a.log.some((l) => l.includes('the peer did not delete its redundant IKE SA')));
+    await pair.run(); // B knows nothing of it: no answer
+    await pair.advance(5000);
+    await pair.run();
+    const a = pair.a.engine.status();
+    const b = pair.b.engine.status();
+    assert.equal(a.ikeSas.length, 1, 'the redundant IKE SA is gone');
+    assert.equal(a.ikeSas[0]!.spiI, b.ikeSas[0]!.spiI);
+    assert.equal(a.ikeSas[0]!.spiR, b.ikeSas[0]!.spiR);
+    assert.equal(a.childSas.length, 1);
+    assert.equal(b.childSas.length, 1);
+    assert.equal(a.childSas[0]!.spiIn, b.childSas[0]!.spiOut);
+    assert.equal((await both)[0]!.status, 'fulfilled');
+    return;
+  }
+});

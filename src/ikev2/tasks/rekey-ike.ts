@@ -67,6 +67,20 @@ function group(id: number): Parameters<typeof generateDhKeyPairAsync>[0] {
   return id;
 }
 
+/**
+ * The peer lost a collision and should delete its redundant IKE SA (`redundant`, empty). It may never do
+ * so: charon, when our delete of the old SA overtakes our answer to its rekey, drops its new SA without a
+ * word ("peer did not notice IKE_SA rekey collision"). Once the peer has had its retransmit-timeout to
+ * learn of the collision, we delete it ourselves (strongSwan does the same after a timeout).
+ */
+function expectPeerDelete(redundant: IkeSa): void {
+  redundant.addTimer(redundant.conn.retransmitTimeout * 1000, () => {
+    if (redundant.state !== IkeState.ESTABLISHED) return;
+    redundant.log('the peer did not delete its redundant IKE SA (rekey collision): deleting it');
+    redundant.ctx.track(deleteIkeSa(redundant, 'redundant (rekey collision), left by the peer'));
+  });
+}
+
 /** Rekeys `old` as the exchange initiator; resolves with the new IKE SA (the old one's delete under way). */
 export function rekeyIke(old: IkeSa): Promise<IkeSa> {
   return new Promise<IkeSa>((resolve, reject) => {
@@ -141,6 +155,7 @@ export function rekeyIke(old: IkeSa): Promise<IkeSa> {
           if (peer !== undefined) {
             sa.log(`IKE SA rekey collision won: the peer deletes its redundant #${peer.successor.serial}`);
             moveChildren(old, sa);
+            expectPeerDelete(peer.successor);
           }
           await deleteIkeSa(old, 'rekeyed');
           resolve(sa);
