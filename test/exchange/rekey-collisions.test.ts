@@ -20,6 +20,13 @@ async function upPair(extra = ''): Promise<IkePair> {
   return pair;
 }
 
+/** The two crossing requests, A's first (which engine gets its request out first depends on its DH). */
+function aFirst(pair: IkePair): void {
+  assert.equal(pair.queue.length, 2, 'both requests are in flight before either arrives');
+  pair.queue.sort((x, y) => Number(x.from.address === pair.b.address) - Number(y.from.address === pair.b.address));
+  assert.deepEqual(pair.queue.map((m) => [m.from.address, parseIkeHeader(m.data).response]), [[pair.a.address, false], [pair.b.address, false]]);
+}
+
 function assertOneAgreedChild(pair: IkePair, oldSpiIn: number): void {
   const a = pair.a.engine.status();
   const b = pair.b.engine.status();
@@ -143,8 +150,7 @@ for (const what of ['child', 'ike'] as const) {
       const oldChild = pair.a.engine.status().childSas[0]!.spiIn;
       const both = Promise.allSettled([pair.a.engine.rekey('test', what), pair.b.engine.rekey('test', what)]);
       await pair.settle();
-      assert.equal(pair.queue.length, 2, 'both requests are in flight before either arrives');
-      assert.equal(pair.queue[0]!.from.address, pair.a.address);
+      aFirst(pair);
       await pair.deliver(); // B gets A's request while its own is out: a collision for B
       assert.deepEqual(pair.queue.map((m) => [m.from.address, parseIkeHeader(m.data).response]), [[pair.b.address, false], [pair.b.address, true]]);
       await pair.deliverBurst(2); // A gets B's request and, at once, B's answer to its own
@@ -178,7 +184,7 @@ test("IKE SA rekey collision: the winner's delete overtakes its answer; the redu
     const pair = await upPair('retransmit-timeout=5s');
     const both = Promise.allSettled([pair.a.engine.rekey('test', 'ike'), pair.b.engine.rekey('test', 'ike')]);
     await pair.settle();
-    assert.equal(pair.queue.length, 2, 'both requests are in flight before either arrives');
+    aFirst(pair);
     await pair.deliver(); // A's request reaches B, which answers
     await pair.deliver(); // B's request reaches A, which answers
     await pair.deliver(); // B's answer reaches A: A decides
@@ -205,6 +211,40 @@ test("IKE SA rekey collision: the winner's delete overtakes its answer; the redu
     assert.equal(b.childSas.length, 1);
     assert.equal(a.childSas[0]!.spiIn, b.childSas[0]!.spiOut);
     assert.equal((await both)[0]!.status, 'fulfilled');
+    return;
+  }
+});
+
+// Seen against strongSwan: the peer won, and its delete of the old IKE SA came right behind its answer to
+// our rekey, while we were still working on that answer. The IKE SA our exchange made is redundant and the
+// peer waits for us to delete it.
+test('IKE SA rekey collision: the winner deletes the old IKE SA while the loser still works on its answer', async () => {
+  for (let attempt = 1; ; attempt++) {
+    assert.ok(attempt <= 20, 'B won a collision within 20 attempts');
+    const pair = await upPair();
+    const both = Promise.allSettled([pair.a.engine.rekey('test', 'ike'), pair.b.engine.rekey('test', 'ike')]);
+    await pair.settle();
+    aFirst(pair);
+    await pair.deliver(); // A's request reaches B, which answers
+    await pair.deliver(); // B's request reaches A, which answers
+    assert.deepEqual(pair.queue.map((m) => m.from.address), [pair.b.address, pair.a.address]);
+    const answerToA = pair.queue.shift()!;
+    await pair.deliver(); // A's answer reaches B: B decides
+    if (!pair.b.log.some((l) => l.includes('IKE SA rekey collision won'))) continue; // the nonces chose A
+    assert.deepEqual(pair.queue.map((m) => parseIkeHeader(m.data).exchangeType), [ExchangeType.INFORMATIONAL]);
+    pair.queue.unshift(answerToA);
+    await pair.deliverBurst(2); // B's answer and, right behind it, B's delete of the old IKE SA reach A
+    await pair.run();
+    const a = pair.a.engine.status();
+    const b = pair.b.engine.status();
+    assert.equal(b.ikeSas.length, 1, 'B was told of the redundant IKE SA');
+    assert.equal(a.ikeSas.length, 1);
+    assert.equal(a.ikeSas[0]!.spiI, b.ikeSas[0]!.spiI);
+    assert.equal(a.childSas.length, 1);
+    assert.equal(b.childSas.length, 1);
+    assert.equal(a.childSas[0]!.spiIn, b.childSas[0]!.spiOut);
+    assert.ok(pair.a.log.some((l) => l.includes('IKE SA rekey collision lost')));
+    assert.deepEqual((await both).map((r) => r.status), ['fulfilled', 'fulfilled']);
     return;
   }
 });

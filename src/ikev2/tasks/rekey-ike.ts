@@ -12,6 +12,7 @@ import { ikeProposalsOf } from './ike-sa-init';
 import { dispatchRequests } from './dispatch';
 import { deleteIkeSa, startLiveness } from './informational';
 import type { SecretBytes } from '../../native/secret';
+import type { PrfId } from '../../native/prf';
 
 const NONCE_LENGTH = 32;
 
@@ -32,13 +33,16 @@ export function lowerNonce(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 /** The new IKE SA, established; it takes the old one's Child SAs unless a rekey collision is unsettled. */
-function successor(old: IkeSa, initiator: boolean, spiI: Uint8Array, spiR: Uint8Array, alg: Negotiated, ni: Uint8Array, nr: Uint8Array, gir: SecretBytes, takeChildren = true): IkeSa {
+function successor(
+  old: IkeSa, initiator: boolean, spiI: Uint8Array, spiR: Uint8Array, alg: Negotiated, ni: Uint8Array, nr: Uint8Array, gir: SecretBytes,
+  takeChildren = true, parent: { prf: PrfId; skD: SecretBytes } = { prf: old.keys!.prf, skD: old.keys!.skD },
+): IkeSa {
   const sa = new IkeSa(old.ctx, old.conn, initiator, spiI, { ...old.local }, { ...old.remote });
   sa.spiR = spiR;
   sa.alg = alg;
   sa.ni = ni;
   sa.nr = nr;
-  sa.keys = deriveIkeSaKeys(alg, ni, nr, gir, spiI, spiR, initiator, { prf: old.keys!.prf, skD: old.keys!.skD });
+  sa.keys = deriveIkeSaKeys(alg, ni, nr, gir, spiI, spiR, initiator, parent);
   sa.localId = old.localId;
   sa.remoteId = old.remoteId;
   sa.localBehindNat = old.localBehindNat;
@@ -131,17 +135,34 @@ export function rekeyIke(old: IkeSa): Promise<IkeSa> {
           if (chosen.spi.length !== 8) return failed('the chosen proposal has no 8-octet SPI');
           const alg = negotiated(chosen);
           if (ke.group !== dh.group || alg.dh !== dh.group) return failed(`KE group ${ke.group} is not ${dh.group}`);
+          if (old.keys === undefined) return failed('the IKE SA is gone');
+          // The old SA's SK_d outlives it here: the peer may delete it while we work (below).
+          const parent = { prf: old.keys.prf, skD: old.keys.skD.slice(0, old.keys.skD.length) };
           const gir = await computeSharedAsync(dh, ke.data);
           dh.wipe();
           // The peer's own rekey request, if it came first, must be filed (peerRekey) before we decide.
           await old.requestAnswered();
+          const crossed = old.peerRekey;
+          if (old.state !== IkeState.ESTABLISHED && crossed !== undefined && crossed.successor.state === IkeState.ESTABLISHED) {
+            // The peer answered ours, won the collision and deleted the old SA before we got here (its new
+            // IKE SA took the Child SAs then). It waits for us to delete the one our exchange made.
+            const sa = successor(old, true, spiI, new Uint8Array(chosen.spi), alg, ni, new Uint8Array(nonce.nonce), gir, false, parent);
+            gir.wipe();
+            parent.skD.wipe();
+            sa.log(`IKE SA rekey collision lost (the peer deleted the old IKE SA first): deleting the redundant IKE SA, keeping #${crossed.successor.serial}`);
+            await deleteIkeSa(sa, 'redundant (rekey collision)');
+            resolve(crossed.successor);
+            return;
+          }
           if (old.state !== IkeState.ESTABLISHED) {
             gir.wipe();
+            parent.skD.wipe();
             return failed('the IKE SA is gone');
           }
           const peer = old.peerRekey;
-          const sa = successor(old, true, spiI, new Uint8Array(chosen.spi), alg, ni, new Uint8Array(nonce.nonce), gir, peer === undefined);
+          const sa = successor(old, true, spiI, new Uint8Array(chosen.spi), alg, ni, new Uint8Array(nonce.nonce), gir, peer === undefined, parent);
           gir.wipe();
+          parent.skD.wipe();
           old.rekeying = false;
           if (peer !== undefined && Buffer.compare(lowerNonce(ni, nonce.nonce), lowerNonce(peer.ni, peer.nr)) < 0) {
             // §2.8.2: both ends rekeyed at once and ours holds the lowest nonce: our new IKE SA is the
