@@ -14,6 +14,7 @@
         "native/esp_chacha.cc",
         "native/esp_hmac.cc",
         "native/esp_transform.cc",
+        "native/kernel_socket.cc",
         "native/netlink.cc",
         "native/pfkey.cc",
         "native/replay.cc",

@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 
 import type { BenchRow, Trial, TrialOptions } from '../src/benchmark/types';
 import { controlSocketPath, sendRequest } from '../src/control/client';
+import { TEST_KERNEL_ENV } from '../src/kernel/select';
 import { IPSEC_BIN } from '../test/helpers/paths';
 
 const TIMEOUT_MS = 30_000;
@@ -67,7 +68,8 @@ async function startDaemon(dir: string, side: string, conf: string, secrets: str
   fs.writeFileSync(secretsFile, secrets, { mode: 0o600 });
   const rundir = path.join(d, 'run');
   const args = ['pluto', '--nofork', '--rundir', rundir, '--config', config, '--secretsfile', secretsFile, '--listen', '127.0.0.1', '--ike-port', String(ikePort), '--ike-natt-port', String(nattPort)];
-  const child = spawn(process.execPath, [IPSEC_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Negotiation only, two plutos on 127.0.0.1: the test-only recording kernel (src/kernel/select.ts).
+  const child = spawn(process.execPath, [IPSEC_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, [TEST_KERNEL_ENV]: 'recording' } });
   let out = '';
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (out += c.toString()));

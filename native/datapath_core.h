@@ -91,6 +91,8 @@ class Datapath {
   const std::string& tunName() const { return tunName_; }
   bool offload() const { return vnetHdr_; }
   unsigned queues() const { return static_cast<unsigned>(tuns_.size()); }
+  // The UDP port the socket is bound to (the kernel's choice when the options asked for 0).
+  uint16_t localPort() const { return localPort_; }
 
   DpTables& tables() { return tables_; }
   uint64_t counter(int c) const { return counters_[c].load(std::memory_order_relaxed); }
@@ -128,6 +130,7 @@ class Datapath {
   bool gso_ = false;
   unsigned mtu_ = 1400;
   std::string tunName_;
+  uint16_t localPort_ = 0;
   std::atomic<uint64_t> counters_[kDpCounterCount]{};
 
   std::mutex eventsMutex_;

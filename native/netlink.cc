@@ -5,7 +5,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <uv.h>
 
 #include <memory>
 #include <string>
@@ -100,27 +99,13 @@ namespace {
 constexpr const char* kCtorName = "NetlinkSocket";
 // Large enough for any datagram the kernel builds for a dump (it caps them at 32 KiB).
 constexpr size_t kReceiveSize = 64 * 1024;
-// Datagrams read per poll wake-up before yielding back to the loop.
-constexpr int kReadsPerWake = 64;
+const KernelSocketNames kNames{kCtorName, "ERR_NETLINK_SOCKET", "ERR_NETLINK_CLOSED", "netlink socket", "sendto", "recvmsg"};
 
-Napi::Error ErrnoError(Napi::Env env, const char* syscall, int err) {
-  std::string text = std::string(syscall) + ": " + strerror(err);
-  Napi::Error error = Napi::Error::New(env, text);
-  error.Set("code", Napi::String::New(env, "ERR_NETLINK_SOCKET"));
-  error.Set("errno", Napi::Number::New(env, err));
-  error.Set("syscall", Napi::String::New(env, syscall));
-  return error;
+bool CheckRequest(Napi::Env env, size_t size) {
+  if (size >= 16) return true;
+  ThrowTypeError(env, "ERR_IPSEC_BAD_LENGTH", "a netlink request is at least one 16-byte header");
+  return false;
 }
-
-class NetlinkSocket;
-
-// Owned by libuv from uv_poll_init until its close callback: it outlives the JavaScript object when that
-// is collected while the handle is still closing.
-struct PollState {
-  uv_poll_t handle;
-  NetlinkSocket* owner = nullptr;
-  NetlinkFd fd;
-};
 
 class NetlinkSocket : public Napi::ObjectWrap<NetlinkSocket> {
  public:
@@ -168,158 +153,46 @@ class NetlinkSocket : public Napi::ObjectWrap<NetlinkSocket> {
       ThrowTypeError(env, "ERR_OUT_OF_RANGE", "rcvbuf must be at most 64 MiB");
       return;
     }
-
-    std::unique_ptr<PollState> state(new PollState());
-    int err = state->fd.Open(static_cast<int>(protocol), groups, static_cast<int>(rcvbuf));
+    std::unique_ptr<NetlinkFd> fd(new NetlinkFd());
+    int err = fd->Open(static_cast<int>(protocol), groups, static_cast<int>(rcvbuf));
     if (err != 0) {
-      ErrnoError(env, "socket(AF_NETLINK)", err).ThrowAsJavaScriptException();
+      KernelSocketError(env, kNames.errorCode, "socket(AF_NETLINK)", err).ThrowAsJavaScriptException();
       return;
     }
-    uv_loop_t* loop = nullptr;
-    if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr ||
-        uv_poll_init(loop, &state->handle, state->fd.fd()) != 0) {
-      ThrowError(env, "ERR_NETLINK_SOCKET", "could not watch the netlink socket on the event loop");
-      return;  // state (and its fd) is freed: libuv never saw a handle it owns
-    }
-    state->owner = this;
-    state->handle.data = state.get();
-    if (uv_poll_start(&state->handle, UV_READABLE, &NetlinkSocket::OnReadable) != 0) {
-      state_ = state.release();
-      CloseHandle();
-      ThrowError(env, "ERR_NETLINK_SOCKET", "could not poll the netlink socket");
-      return;
-    }
-    state_ = state.release();
-    callback_ = Napi::Persistent(info[2].As<Napi::Function>());
-    context_.reset(new Napi::AsyncContext(env, "NetlinkSocket"));
-    buffer_.resize(kReceiveSize);
+    poller_.Start(env, std::move(fd), info[2].As<Napi::Function>(), kNames, kReceiveSize);
   }
-
-  ~NetlinkSocket() override { CloseHandle(); }
 
  private:
   // send(request: Uint8Array, patches?: Array<[offset, SecretBytes]>): key bytes are copied into a
   // native copy of the request just before sendto and wiped right after, so they never enter JS memory.
   Napi::Value Send(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    if (state_ == nullptr) {
-      ThrowError(env, "ERR_NETLINK_CLOSED", "the netlink socket is closed");
-      return env.Undefined();
-    }
-    ByteView request;
-    if (!GetBytes(env, info[0], "request", &request)) return env.Undefined();
-    if (request.size < 16) {
-      ThrowTypeError(env, "ERR_IPSEC_BAD_LENGTH", "a netlink request is at least one 16-byte header");
-      return env.Undefined();
-    }
-    SecureBuffer message(request.data, request.size);
-    if (info.Length() > 1 && !info[1].IsUndefined()) {
-      if (!info[1].IsArray()) {
-        ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "patches must be an array of [offset, SecretBytes]");
-        return env.Undefined();
-      }
-      Napi::Array patches = info[1].As<Napi::Array>();
-      for (uint32_t i = 0; i < patches.Length(); i++) {
-        Napi::Value entry = patches.Get(i);
-        if (!entry.IsArray() || entry.As<Napi::Array>().Length() != 2) {
-          ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "each patch must be [offset, SecretBytes]");
-          return env.Undefined();
-        }
-        Napi::Array pair = entry.As<Napi::Array>();
-        size_t offset = 0;
-        if (!GetSize(env, pair.Get(0u), "patch offset", &offset)) return env.Undefined();
-        SecretBytes* secret = SecretBytes::FromValue(env, pair.Get(1u));
-        if (secret == nullptr) {
-          ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "a patch's bytes must be a SecretBytes");
-          return env.Undefined();
-        }
-        const SecureBuffer& bytes = secret->bytes();
-        if (offset > message.size() || bytes.size() > message.size() - offset) {
-          ThrowTypeError(env, "ERR_IPSEC_BAD_LENGTH", "a patch runs past the end of the request");
-          return env.Undefined();
-        }
-        if (bytes.size() > 0) memcpy(message.data() + offset, bytes.data(), bytes.size());
-      }
-    }
-    int err = state_->fd.Send(message.data(), message.size());
-    if (err != 0) ErrnoError(env, "sendto", err).ThrowAsJavaScriptException();
-    return env.Undefined();
+    poller_.Send(info, CheckRequest);
+    return info.Env().Undefined();
   }
 
   Napi::Value CloseMethod(const Napi::CallbackInfo& info) {
-    CloseHandle();
-    callback_.Reset();
+    poller_.Close();
     return info.Env().Undefined();
   }
 
   Napi::Value Ref(const Napi::CallbackInfo& info) {
-    if (state_ != nullptr) uv_ref(reinterpret_cast<uv_handle_t*>(&state_->handle));
+    poller_.Ref();
     return info.Env().Undefined();
   }
 
   Napi::Value Unref(const Napi::CallbackInfo& info) {
-    if (state_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(&state_->handle));
+    poller_.Unref();
     return info.Env().Undefined();
   }
 
   Napi::Value PortId(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(), state_ != nullptr ? state_->fd.port_id() : 0);
+    const KernelSocketFd* fd = poller_.fd();
+    return Napi::Number::New(info.Env(), fd != nullptr ? static_cast<const NetlinkFd*>(fd)->port_id() : 0);
   }
 
-  Napi::Value Closed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), state_ == nullptr); }
+  Napi::Value Closed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), poller_.closed()); }
 
-  void CloseHandle() {
-    if (state_ == nullptr) return;
-    PollState* state = state_;
-    state_ = nullptr;
-    state->owner = nullptr;
-    uv_poll_stop(&state->handle);
-    // The fd is closed with the state, after libuv let go of the handle.
-    uv_close(reinterpret_cast<uv_handle_t*>(&state->handle),
-             [](uv_handle_t* handle) { delete static_cast<PollState*>(handle->data); });
-  }
-
-  static void OnReadable(uv_poll_t* handle, int status, int /*events*/) {
-    PollState* state = static_cast<PollState*>(handle->data);
-    if (state->owner != nullptr) state->owner->Drain(status);
-  }
-
-  // Calls onDatagram(err, buffer) for each queued datagram; stops when the callback closed the socket.
-  void Drain(int status) {
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    if (status < 0) {
-      Deliver(ErrnoError(env, "poll", -status).Value(), env.Null());
-      return;
-    }
-    for (int i = 0; i < kReadsPerWake && state_ != nullptr; i++) {
-      long n = state_->fd.Receive(buffer_.data(), buffer_.size());
-      if (n == -EAGAIN) return;
-      if (n == 0) continue;
-      if (n < 0) {
-        // ENOBUFS: the kernel dropped messages (event storm); the listener must resynchronise.
-        Deliver(ErrnoError(env, "recvmsg", static_cast<int>(-n)).Value(), env.Null());
-        continue;
-      }
-      Deliver(env.Null(), CopyToBuffer(env, buffer_.data(), static_cast<size_t>(n)));
-    }
-  }
-
-  void Deliver(Napi::Value err, Napi::Value data) {
-    if (callback_.IsEmpty()) return;
-    Napi::Env env = Env();
-    callback_.MakeCallback(Value(), {err, data}, *context_);
-    if (env.IsExceptionPending()) {
-      // A throwing listener is the application's bug: report it like any uncaught exception.
-      Napi::Error error = env.GetAndClearPendingException();
-      napi_fatal_exception(env, error.Value());
-    }
-  }
-
-  PollState* state_ = nullptr;
-  Napi::FunctionReference callback_;
-  std::unique_ptr<Napi::AsyncContext> context_;
-  std::vector<uint8_t> buffer_;
+  KernelSocketPoller poller_;
 };
 
 Napi::Value Strerror(const Napi::CallbackInfo& info) {

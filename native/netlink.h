@@ -8,14 +8,16 @@
 
 #include <napi.h>
 
+#include "kernel_socket.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
-class NetlinkFd {
+class NetlinkFd : public KernelSocketFd {
  public:
   NetlinkFd() = default;
-  ~NetlinkFd();
+  ~NetlinkFd() override;
   NetlinkFd(const NetlinkFd&) = delete;
   NetlinkFd& operator=(const NetlinkFd&) = delete;
 
@@ -24,13 +26,13 @@ class NetlinkFd {
   // must not echo the request: it may hold keys). Returns 0 or an errno value.
   int Open(int protocol, const std::vector<uint32_t>& groups, int rcvbuf);
   // Sends one datagram to the kernel. Returns 0 or an errno value.
-  int Send(const uint8_t* data, size_t size) const;
-  // Reads one datagram into `buf` without blocking. Returns its length, -EAGAIN when nothing is queued,
-  // -EMSGSIZE when it did not fit, or another -errno.
-  long Receive(uint8_t* buf, size_t size) const;
+  int Send(const uint8_t* data, size_t size) const override;
+  // Reads one datagram into `buf` without blocking. Returns its length, 0 for one not from the kernel,
+  // -EAGAIN when nothing is queued, -EMSGSIZE when it did not fit, or another -errno.
+  long Receive(uint8_t* buf, size_t size) const override;
   void Close();
 
-  int fd() const { return fd_; }
+  int fd() const override { return fd_; }
   // The port id the kernel gave us (nlmsg_pid of our requests' replies).
   uint32_t port_id() const { return port_id_; }
 

@@ -5,32 +5,33 @@
 // JavaScript callback from a uv_poll, so the daemon never blocks.
 //
 // PfkeyFd is the plain C++ core (no napi types); PfkeySocket (in pfkey.cc) is its thin JavaScript face.
-// It is a second small file rather than a generalised netlink.cc: the two differ in open (bind + groups +
-// netlink socket options vs none), send (sendto the kernel's sockaddr_nl vs write) and receive (sender
-// check), so the shared part would be only the uv_poll plumbing.
+// The two differ in open (bind + groups + netlink socket options vs none), send (sendto the kernel's
+// sockaddr_nl vs write) and receive (sender check); the uv_poll plumbing is kernel_socket.h's.
 #pragma once
 
 #include <napi.h>
 
+#include "kernel_socket.h"
+
 #include <cstddef>
 #include <cstdint>
 
-class PfkeyFd {
+class PfkeyFd : public KernelSocketFd {
  public:
   PfkeyFd() = default;
-  ~PfkeyFd();
+  ~PfkeyFd() override;
   PfkeyFd(const PfkeyFd&) = delete;
   PfkeyFd& operator=(const PfkeyFd&) = delete;
 
   // Opens a non-blocking PF_KEY v2 socket. Returns 0 or an errno value (EAFNOSUPPORT: no PF_KEY here).
   int Open(int rcvbuf);
   // Writes one message. Returns 0 or an errno value.
-  int Send(const uint8_t* data, size_t size) const;
+  int Send(const uint8_t* data, size_t size) const override;
   // Reads one message into `buf` without blocking: its length, -EAGAIN when nothing is queued,
   // -EMSGSIZE when it did not fit, or another -errno.
-  long Receive(uint8_t* buf, size_t size) const;
+  long Receive(uint8_t* buf, size_t size) const override;
   void Close();
-  int fd() const { return fd_; }
+  int fd() const override { return fd_; }
 
  private:
   int fd_ = -1;

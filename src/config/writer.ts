@@ -7,8 +7,17 @@ function quote(text: string): string {
   return text === '' || /[\s#]/.test(text) ? `"${text}"` : text;
 }
 
+/**
+ * A defaulted next hop cannot be written back: an explicit nexthop=%direct is read as a host name (by Libreswan
+ * 4.10 too), and the %defaultroute filled in from left=%defaultroute may not be given beside it. Such lines are
+ * comments, so that the output reads back as the same configuration.
+ */
+function unwritableDefault(keyword: string, fromDefault: boolean): boolean {
+  return fromDefault && keyword.endsWith('nexthop');
+}
+
 function lines(options: OptionMap): string[] {
-  return [...options].map(([k, o]) => `\t${k}=${quote(o.text)}`);
+  return [...options].map(([k, o]) => (unwritableDefault(k, !o.origin) ? `\t#${k}=${o.text} (default)` : `\t${k}=${quote(o.text)}`));
 }
 
 export function writeConfigText(config: LoadedConfig): string {

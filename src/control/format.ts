@@ -6,6 +6,13 @@ export function formatStatus(s: StatusData): string[] {
   const out: string[] = [];
   const add = (line: string): number => out.push(`000 ${line}`);
   add(`using kernel interface: ${s.kernel}`);
+  const dp = s.datapath;
+  if (dp !== undefined) {
+    const c = (name: string): number => dp.counters[name] ?? 0;
+    add(`userspace data path: TUN ${dp.tun}, ESP-in-UDP on ${dp.address}:${dp.port}`);
+    add(`userspace data path: packets: from TUN ${c('tunPackets')}, sent ${c('sent')}, received ${c('received')}, delivered ${c('delivered')}`);
+    add(`userspace data path: dropped: auth ${c('auth')}, replay ${c('replay')}, malformed ${c('malformed')}, bad SPI ${c('badSpi')}, selector ${c('selector')}, no policy ${c('noPolicy')}, no SA ${c('noSa')}`);
+  }
   add(' ');
   for (const l of s.listening) add(`interface ${l.address}:${l.port}`);
   add(' ');

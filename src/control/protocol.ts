@@ -77,9 +77,19 @@ export interface TrafficEntry {
   remoteId: string;
 }
 
+/** The userspace data path: where it runs and its global counters (packets through, drops by reason). */
+export interface DatapathStatus {
+  tun: string;
+  address: string;
+  port: number;
+  counters: Record<string, number>;
+}
+
 export interface StatusData {
   pid: number;
   kernel: string;
+  /** Present when the kernel is the userspace data path. */
+  datapath?: DatapathStatus;
   listening: { address: string; port: number }[];
   connections: ConnectionSummary[];
   engine: EngineStatus;

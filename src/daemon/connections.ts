@@ -50,10 +50,17 @@ function trapSelectors(conn: ConnectionConfig): KernelSelector[] {
   return ls.flatMap((src) => rs.map((dst) => ({ src, dst, proto: 0, srcPort: 0, dstPort: 0 })));
 }
 
+/** Told when a conn is added and when its trap policies go in or out (the daemon runs the updown route verbs). */
+export interface ConnHooks {
+  added?(conn: ConnectionConfig): void;
+  routed(conn: ConnectionConfig): void;
+  unrouted(conn: ConnectionConfig): void;
+}
+
 export class ConnectionDb {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly engine: IkeEngineApi, private readonly kernel: Kernel) {}
+  constructor(private readonly engine: IkeEngineApi, private readonly kernel: Kernel, private readonly hooks?: ConnHooks) {}
 
   has(name: string): boolean {
     return this.entries.has(name);
@@ -71,6 +78,7 @@ export class ConnectionDb {
   add(conn: ConnectionConfig, origin: string): void {
     this.engine.addConnection(conn);
     this.entries.set(conn.name, { conn, origin, routed: false });
+    this.hooks?.added?.(conn);
   }
 
   async delete(name: string): Promise<void> {
@@ -87,6 +95,7 @@ export class ConnectionDb {
     const selectors = trapSelectors(e.conn);
     for (const selector of selectors) await this.kernel.addPolicy({ selector, direction: 'out', action: 'trap', priority: 0 });
     e.routed = true;
+    this.hooks?.routed(e.conn);
     return selectors.length;
   }
 
@@ -95,6 +104,7 @@ export class ConnectionDb {
     if (!e || !e.routed) return;
     for (const selector of trapSelectors(e.conn)) await this.kernel.delPolicy(selector, 'out').catch(() => undefined);
     e.routed = false;
+    this.hooks?.unrouted(e.conn);
   }
 
   summaries(): ConnectionSummary[] {

@@ -6,11 +6,12 @@ import * as path from 'node:path';
 
 import { ConfigLoadError, loadIpsecConf } from '../config';
 import type { ConfigError } from '../config/errors';
-import type { LoadedConfig } from '../config/model';
+import type { ConnectionConfig, LoadedConfig } from '../config/model';
+import { hostAddress, localEnd } from '../ikev2/connection';
 import { SecretsDb, loadSecrets } from '../config/secrets';
 import { CTL_NAME, PID_NAME } from '../control/client';
 import { ControlServer } from '../control/server';
-import type { IkeEngineApi } from '../ikev2/engine-api';
+import type { IkeEngineApi, IkeSaInfo } from '../ikev2/engine-api';
 import type { Kernel } from '../kernel/kernel';
 import { setHelperThreads } from '../native/helpers';
 import { ConnectionDb } from './connections';
@@ -18,7 +19,10 @@ import { IkeSockets } from '../net';
 import { createEngine } from './engine-factory';
 import { acquireLock, releaseLock } from './lockfile';
 import type { DaemonLogger } from './logger';
-import { createKernel } from '../kernel/select';
+import { selectKernel } from '../kernel/select';
+import type { UserspaceKernel } from '../kernel/userspace';
+import { chooseDatapathAddress } from './datapath-address';
+import { UpdownDriver } from './updown-driver';
 import type { PlutoOptions } from './options';
 import { handleRequest } from './requests';
 import { orientWithPorts } from './port-orientation';
@@ -49,6 +53,11 @@ export class Pluto {
   readonly lockPath: string;
   readonly ctlPath: string;
   kernel!: Kernel;
+  /** The userspace data path, when the kernel has no ESP (see src/kernel/select.ts). */
+  userspace: UserspaceKernel | undefined;
+  /** Where the userspace data path listens: its address and NAT-T port, and its TUN. */
+  datapathInfo: { address: string; port: number; tun: string } | undefined;
+  updown!: UpdownDriver;
   engine!: IkeEngineApi;
   conns!: ConnectionDb;
   sockets!: IkeSockets;
@@ -95,19 +104,39 @@ export class Pluto {
     }
     const helpers = setHelperThreads(o.nhelpers);
     this.logger.info(`${helpers} crypto helper thread${helpers === 1 ? '' : 's'} started`);
-    this.logger.info(`using kernel interface: ${o.protostack === 'bsd' ? 'bsdkame' : 'xfrm'} (recorded; the data path comes with issue 6)`);
     if (o.virtualPrivate.length > 0) this.logger.info(`virtual-private (NAT-T): ${o.virtualPrivate.join(',')}`);
     if (o.forceBusy) this.logger.info('forced busy: every IKE_SA_INIT must return a COOKIE');
     this.logger.debug('base', `uniqueids=${o.uniqueids ? 'yes' : 'no'} keep-alive=${o.keepAlive}s`);
     await this.loadSecrets();
-    this.kernel = createKernel(o.protostack);
+    const dpAddress = chooseDatapathAddress(o.listen, this.config);
+    const selection = await selectKernel({ request: o.protostack, datapath: { localAddress: dpAddress.address, port: o.nattPort } });
+    this.kernel = selection.kernel;
+    this.userspace = selection.userspace;
+    this.logger.info(`using kernel interface: ${selection.description}`);
+    const us = this.userspace;
+    if (us !== undefined) {
+      const info = us.native.info();
+      this.datapathInfo = { address: dpAddress.address, port: info.port, tun: info.tunName };
+      this.logger.info(`userspace data path: TUN ${info.tunName}, ESP-in-UDP on ${dpAddress.address}:${info.port} (address from ${dpAddress.source})`);
+    }
+    const dp = this.datapathInfo;
+    this.updown = new UpdownDriver({
+      logger: this.logger,
+      stack: this.kernel.name === 'userspace' ? 'userspace' : this.kernel.name === 'recording' ? null : 'xfrm',
+      ...(dp !== undefined ? { tunDevice: dp.tun } : {}),
+      debug: () => this.logger.debugClasses().includes('updown'),
+    });
     this.sockets = new IkeSockets({
       onDatagram: (d) => this.engine.receive(d),
       ikePort: o.ikePort,
       nattPort: o.nattPort,
       listen: o.listen.length > 0 ? [...o.listen] : undefined,
       logger: this.logger,
+      ...(us !== undefined && dp !== undefined
+        ? { externalNatt: { address: dp.address, port: dp.port, send: (m, r) => us.sendIke(m, r.address, r.port) } }
+        : {}),
     });
+    us?.onIke((d) => this.sockets.receiveExternal(d.message, { address: d.address, port: d.port }));
     this.engine = createEngine({
       transport: this.sockets,
       kernel: this.kernel,
@@ -121,17 +150,26 @@ export class Pluto {
         childUp: (c) => {
           this.childAddTimes.set(c.serial, Math.floor(Date.now() / 1000));
           this.logger.info(`"${c.connection}" #${c.serial}: IPsec SA established ${c.mode} mode ${c.algorithms}`);
+          const conn = this.conns.get(c.connection);
+          if (conn) this.updown.childUp(conn, c, this.ikeInfo(c.ikeSerial));
         },
         childDown: (c, why) => {
           this.childAddTimes.delete(c.serial);
           this.logger.info(`"${c.connection}" #${c.serial}: IPsec SA deleted (${why})`);
+          const conn = this.conns.get(c.connection);
+          if (conn) this.updown.childDown(conn, c, this.ikeInfo(c.ikeSerial));
         },
       },
       uniqueIds: o.uniqueids,
       ddosIkeThreshold: o.ddosIkeThreshold,
       forceBusy: o.forceBusy,
+      ...(dp !== undefined ? { nattPort: dp.port } : o.nattPort !== 0 ? { nattPort: o.nattPort } : {}),
     });
-    this.conns = new ConnectionDb(this.engine, this.kernel);
+    this.conns = new ConnectionDb(this.engine, this.kernel, {
+      added: (c) => this.checkDatapathAddress(c),
+      routed: (c) => this.updown.routed(c),
+      unrouted: (c) => this.updown.unrouted(c),
+    });
     const bound = await this.sockets.start();
     for (const f of bound.failed) this.logger.warn(`cannot listen for IKE on ${f.address}: ${f.error}`);
     if (this.sockets.listening().length === 0) {
@@ -141,6 +179,18 @@ export class Pluto {
     this.control = new ControlServer(this.ctlPath, (req, reply) => handleRequest(this, req, reply));
     await this.control.listen();
     this.loadConns();
+  }
+
+  /** The data path carries one address: say so when a conn's local address is another one. */
+  private checkDatapathAddress(conn: ConnectionConfig): void {
+    const dp = this.datapathInfo;
+    const local = hostAddress(localEnd(conn));
+    if (dp === undefined || local === undefined || local === dp.address) return;
+    this.logger.warn(`"${conn.name}": local address ${local} is not the userspace data path's ${dp.address}: its ESP would leave from ${dp.address} (give --listen ${local})`);
+  }
+
+  private ikeInfo(serial: number): IkeSaInfo | undefined {
+    return this.engine.status().ikeSas.find((sa) => sa.serial === serial);
   }
 
   /** (Re)reads the secrets; a refused file leaves none loaded and says why. */
@@ -224,6 +274,7 @@ export class Pluto {
     };
     await step('control socket', () => this.control?.close());
     if (this.engine) await step('engine', () => this.shutdownEngine());
+    if (this.updown) await step('updown', () => this.updown.idle());
     if (this.kernel) await step('kernel', async () => {
       await this.kernel.flush();
       await this.kernel.close();

@@ -57,7 +57,8 @@ export interface PlutoOptions {
   /** -1: Libreswan's per-CPU default. */
   nhelpers: number;
   seedbits: number;
-  protostack: 'xfrm' | 'bsd';
+  /** 'auto' (default): kernel ESP if the kernel has it, else the userspace data path; 'xfrm': --use-xfrm. */
+  protostack: 'auto' | 'xfrm' | 'bsd';
   debug: string[];
   ddosIkeThreshold: number;
 }
@@ -112,7 +113,7 @@ export function resolveOptions(flags: PlutoFlags, setup?: ConfigSetup): PlutoOpt
     nattPort: int('ike-natt-port', flags.ikeNattPort, 0, 65535) ?? 4500,
     nhelpers: int('nhelpers', flags.nhelpers, -1, 256) ?? setup?.nhelpers ?? -1,
     seedbits: int('seedbits', flags.seedbits, 0, 8192) ?? setup?.seedbits ?? 0,
-    protostack: flags.useBsdkame ? 'bsd' : flags.useXfrm ? 'xfrm' : setup?.protostack === 'bsd' ? 'bsd' : 'xfrm',
+    protostack: flags.useBsdkame ? 'bsd' : flags.useXfrm ? 'xfrm' : setup?.protostack === 'bsd' ? 'bsd' : 'auto',
     debug: [...(setup?.plutodebug ?? []), ...(flags.debug ?? [])],
     ddosIkeThreshold: setup?.ddosIkeThreshold ?? 25000,
   };

@@ -34,6 +34,9 @@ export function statusData(pluto: Pluto): StatusData {
   return {
     pid: process.pid,
     kernel: pluto.kernel.name,
+    ...(pluto.datapathInfo !== undefined && pluto.userspace !== undefined
+      ? { datapath: { ...pluto.datapathInfo, counters: { ...pluto.userspace.native.counters() } } }
+      : {}),
     listening: listeningPorts(pluto),
     connections: pluto.conns.summaries(),
     engine: pluto.engine.status(),
@@ -119,6 +122,8 @@ export async function handleRequest(pluto: Pluto, req: Request, reply: Reply): P
       });
       try {
         const r = await pending.finally(unsubscribe);
+        // Libreswan replies once the updown script has run: the routes are in when auto --up returns.
+        await pluto.updown.settled(name);
         const conn = pluto.conns.get(name);
         reply.log(RC.LOG_SERIOUS, `"${name}" #${r.ike.serial}: initiator established IKE SA; authenticated peer using authby=${conn?.authby.join(',') || 'secret'} and ${idTypeName(r.ike.remoteId)} '${r.ike.remoteId}'`);
         const esp = `${r.child.encapsulated ? 'ESPinUDP' : 'ESP'}=>0x${spiHex(r.child.spiOut)} <0x${spiHex(r.child.spiIn)}`;

@@ -101,6 +101,8 @@ export interface EngineDeps {
   ddosIkeThreshold: number;
   /** --force-busy: always demand a COOKIE. */
   forceBusy: boolean;
+  /** Our NAT-T port (--ike-natt-port): IKE floats there from port 500. Default 4500. */
+  nattPort?: number;
 }
 
 export interface InitiateResult {

@@ -10,6 +10,7 @@ import {
   type Proposal, serializeMessage, unsupportedCriticalTypes, FragmentReassembler, fragmentMessage,
 } from './codec';
 import { ExchangeType, NotifyError, PayloadType, exchangeTypeName } from './constants';
+import { NAT_T_PORT } from './connection';
 import type { ChildSa } from './child-sa';
 import type { Datagram, EngineDeps, Endpoint, IkeSaInfo, InitiateResult, TimerHandle } from './engine-api';
 import { type IkeSaKeys, wipeIkeSaKeys } from './keymat';
@@ -140,6 +141,19 @@ export class IkeSa {
 
   get natDetected(): boolean {
     return this.localBehindNat || this.remoteBehindNat;
+  }
+
+  /**
+   * The conn's encapsulation=, except that a kernel which carries ESP only in UDP (the userspace data path)
+   * makes every conn encapsulation=yes: fake NAT-D, both ends float to the NAT-T port, ESP-in-UDP SAs.
+   */
+  get encapsulation(): string {
+    return this.deps.kernel.requiresUdpEncap ? 'yes' : this.conn.encapsulation;
+  }
+
+  /** Our NAT-T port, where IKE floats to (the daemon's --ike-natt-port; 4500 by default). */
+  get localNattPort(): number {
+    return this.deps.nattPort ?? NAT_T_PORT;
   }
 
   /** Our own SPI: the key the engine files us under. */

@@ -90,6 +90,12 @@ export type KernelEvent =
 export interface Kernel {
   /** What this interface drives: 'xfrm', 'pfkey', 'userspace', or 'recording' (tests). */
   readonly name: string;
+  /**
+   * Every ESP SA this interface carries travels in UDP (RFC 3948), NAT or not (the userspace data path, as
+   * strongSwan's libipsec): the engine then negotiates as with encapsulation=yes, so both ends float to the
+   * NAT-T port and send ESP-in-UDP.
+   */
+  readonly requiresUdpEncap: boolean;
   /** A fresh SPI for an inbound SA from `src` to `dst` (never 0..255, never one in use). */
   allocSpi(src: IpText, dst: IpText): Promise<number>;
   addSa(sa: KernelSa): Promise<void>;

@@ -18,6 +18,8 @@ export interface RecordingKernelOptions {
   noEsp?: boolean;
   /** First SPI handed out (default 0x1000); each next one is +1. */
   firstSpi?: number;
+  /** Answer requiresUdpEncap = true, as the userspace data path does (default false). */
+  requiresUdpEncap?: boolean;
 }
 
 const saKey = (spi: number, dst: string): string => `${spi >>> 0}@${dst.toLowerCase()}`;
@@ -29,6 +31,7 @@ const EEXIST = 17;
 
 export class RecordingKernel implements Kernel {
   readonly name = 'recording';
+  readonly requiresUdpEncap: boolean;
   readonly calls: RecordedCall[] = [];
   readonly sas = new Map<string, KernelSa>();
   readonly policies = new Map<string, KernelPolicy>();
@@ -39,6 +42,7 @@ export class RecordingKernel implements Kernel {
 
   constructor(private readonly options: RecordingKernelOptions = {}) {
     this.nextSpi = options.firstSpi ?? 0x1000;
+    this.requiresUdpEncap = options.requiresUdpEncap ?? false;
     if (this.nextSpi < 0x100 || this.nextSpi > 0xffffffff) throw new RangeError('firstSpi must be in 256..2^32-1');
   }
 

@@ -14,6 +14,7 @@ import {
   type DatapathOptions,
   type DatapathSelector,
 } from '../native/datapath';
+import { EncrId } from '../ikev2/constants';
 import type { IpText, Kernel, KernelEvent, KernelPolicy, KernelSa, KernelSaCounters, KernelSelector, PolicyDirection } from './kernel';
 
 export class UserspaceKernelError extends Error {
@@ -31,6 +32,11 @@ export interface IkeDatagram {
 
 const NAT_T_PORT = 4500;
 
+/** Key lengths an ENCR id implies (IKEv2 negotiates no Key Length attribute for them); 0 = none implied. */
+function impliedKeyBits(encr: number): number {
+  return encr === EncrId.CHACHA20_POLY1305 ? 256 : 0;
+}
+
 function selectorKey(s: KernelSelector, direction: PolicyDirection): string {
   return `${direction} ${s.src} ${s.dst} ${s.proto} ${s.srcPort} ${s.dstPort}`;
 }
@@ -46,6 +52,8 @@ interface InstalledSa {
 
 export class UserspaceKernel implements Kernel {
   readonly name = 'userspace';
+  /** The data path only speaks ESP in UDP. */
+  readonly requiresUdpEncap = true;
   private readonly sas = new Map<string, InstalledSa>();
   private readonly policies = new Map<string, KernelPolicy>();
   /** SPIs handed out by allocSpi and not yet used or released (inbound SPIs are unique per host here). */
@@ -163,7 +171,7 @@ export class UserspaceKernel implements Kernel {
       spi: sa.spi,
       direction: sa.direction,
       encr: sa.encr.id,
-      keyBits: sa.encr.keyBits,
+      keyBits: sa.encr.keyBits || impliedKeyBits(sa.encr.id),
       encrKeymat: sa.encr.keymat,
       integ: sa.integ?.id ?? 0,
       integKey: sa.integ?.key,

@@ -22,6 +22,17 @@ export const NATT_PORT = 4500;
 /** Sends in flight per socket before new ones are dropped (IKE retransmits what matters). */
 export const DEFAULT_MAX_PENDING_SENDS = 64;
 
+/**
+ * A NAT-T port owned by someone else: the userspace data path binds address:port itself (ESP and IKE share
+ * it, RFC 3948), hands us the IKE messages that arrive there (receiveExternal) and sends ours (`send` adds
+ * the non-ESP marker). No socket of ours is bound to that port on that address.
+ */
+export interface ExternalNatt {
+  address: string;
+  port: number;
+  send(message: Uint8Array, remote: Endpoint): void;
+}
+
 export interface IkeSocketsOptions {
   /** Called for every IKE message received (on 4500 with the non-ESP marker already removed). */
   onDatagram(datagram: Datagram): void;
@@ -31,6 +42,8 @@ export interface IkeSocketsOptions {
   ikePort?: number;
   /** Default 4500; 0 lets the kernel choose (tests). */
   nattPort?: number;
+  /** The NAT-T port of one address belongs to the userspace data path. */
+  externalNatt?: ExternalNatt;
   /** --listen: bind only these addresses; otherwise every interface address. */
   listen?: string[];
   scan?: ScanOptions;
@@ -110,6 +123,7 @@ export class IkeSockets implements Transport {
   private readonly maxPending: number;
   private readonly keepaliveTimers: KeepaliveTimers;
   private listen: LocalAddress[] | undefined;
+  private readonly external: ExternalNatt | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -122,6 +136,7 @@ export class IkeSockets implements Transport {
     }
     this.maxPending = options.maxPendingSends ?? DEFAULT_MAX_PENDING_SENDS;
     this.listen = options.listen?.map(parseListenAddress);
+    this.external = options.externalNatt && { ...options.externalNatt, address: canonicalAddress(options.externalNatt.address) };
     this.keepaliveTimers = new KeepaliveTimers((local, remote) => this.sendKeepalive(local, remote));
   }
 
@@ -150,15 +165,32 @@ export class IkeSockets implements Transport {
 
   /** Transport: sends an IKE message from the socket bound to `local` (marker added on the NAT-T port). */
   send(data: Uint8Array, local: Endpoint, remote: Endpoint): void {
+    if (this.isExternal(local)) {
+      this.sendExternal(data, remote);
+      return;
+    }
     const bound = this.socketFor(local, remote, 'IKE message');
     if (!bound) return;
     this.transmit(bound, bound.role === 'natt' ? withNonEspMarker(data) : data, remote, false);
   }
 
+  /**
+   * An IKE message (non-ESP marker removed) that arrived on the external NAT-T port: counted and delivered
+   * as one that arrived on a socket of ours.
+   */
+  receiveExternal(data: Uint8Array, remote: Endpoint): void {
+    const ext = this.external;
+    if (ext === undefined || this.closed) return;
+    this.count.ikeReceived++;
+    this.count.ikeReceivedNatt++;
+    this.deliver(() => this.options.onDatagram({ data, local: { address: ext.address, port: ext.port }, remote }));
+  }
+
   /** Starts sending NAT-keepalives from the NAT-T socket at `local` to `remote` every interval. */
   startKeepalive(local: Endpoint, remote: Endpoint, intervalSeconds: number): void {
+    if (this.isExternal(local)) throw new RangeError(`${describe(local)} belongs to the userspace data path: no keep-alives from here`);
     const pair = this.pairs.get(safeCanonical(local.address));
-    if (pair && pair.natt.port !== local.port) {
+    if (pair?.natt && pair.natt.port !== local.port) {
       throw new RangeError(`keep-alives go from the NAT-T port (${pair.natt.port}), not ${describe(local)}`);
     }
     this.keepaliveTimers.start(this.canonicalEndpoint(local), this.canonicalEndpoint(remote), intervalSeconds);
@@ -176,7 +208,7 @@ export class IkeSockets implements Transport {
 
   /** The addresses with open sockets and their bound ports. */
   listening(): ListeningAddress[] {
-    return [...this.pairs.values()].map(toListening);
+    return [...this.pairs.values()].map((p) => toListening(p, this.external));
   }
 
   /** A snapshot of the counters (for status). */
@@ -209,15 +241,16 @@ export class IkeSockets implements Transport {
     for (const local of wanted) {
       if (this.pairs.has(local.address)) continue;
       try {
-        const pair = await bindPair(local, this.ikePort, this.nattPort);
+        const pair = await bindPair(local, this.ikePort, this.external?.address === local.address ? null : this.nattPort);
         if (this.closed) {
           await closePair(pair);
           break;
         }
         this.attach(pair);
         this.pairs.set(local.address, pair);
-        result.opened.push(toListening(pair));
-        this.log.info(`adding UDP interface ${local.address}:${pair.ike.port} and ${local.address}:${pair.natt.port} (NAT-T)`);
+        result.opened.push(toListening(pair, this.external));
+        // Libreswan's line; the NAT-T port may be the userspace data path's (logged when it started).
+        this.log.info(`adding UDP interface ${local.address}:${pair.ike.port} and ${local.address}:${toListening(pair, this.external).nattPort} (NAT-T)`);
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
         result.failed.push({ address: local.address, error: e.message, ...(e.code ? { code: e.code } : {}) });
@@ -228,7 +261,7 @@ export class IkeSockets implements Transport {
   }
 
   private attach(pair: SocketPair): void {
-    for (const bound of [pair.ike, pair.natt]) {
+    for (const bound of pair.natt ? [pair.ike, pair.natt] : [pair.ike]) {
       bound.socket.on('message', (msg, rinfo) => this.receive(pair, bound, msg, { address: rinfo.address, port: rinfo.port }));
       bound.socket.on('error', (err) => {
         this.count.socketErrors++;
@@ -285,7 +318,7 @@ export class IkeSockets implements Transport {
 
   private socketFor(local: Endpoint, remote: Endpoint, what: string): BoundSocket | undefined {
     const pair = this.pairs.get(local.address) ?? this.pairs.get(safeCanonical(local.address));
-    const bound = pair && (pair.ike.port === local.port ? pair.ike : pair.natt.port === local.port ? pair.natt : undefined);
+    const bound = pair && (pair.ike.port === local.port ? pair.ike : pair.natt?.port === local.port ? pair.natt : undefined);
     const remoteFamily = isIP(remote.address.split('%')[0] ?? '');
     let problem: string | undefined;
     if (!pair || !bound) problem = 'no socket bound there';
@@ -322,6 +355,20 @@ export class IkeSockets implements Transport {
     }
   }
 
+  private isExternal(local: Endpoint): boolean {
+    return this.external !== undefined && local.port === this.external.port && safeCanonical(local.address) === this.external.address;
+  }
+
+  private sendExternal(data: Uint8Array, remote: Endpoint): void {
+    try {
+      this.external!.send(data, remote);
+      this.count.sent++;
+    } catch (err) {
+      this.count.sendErrors++;
+      this.log.warn(`send to ${describe(remote)} from the data path's NAT-T port failed: ${(err as Error).message}`);
+    }
+  }
+
   private canonicalEndpoint(e: Endpoint): Endpoint {
     return { address: safeCanonical(e.address), port: e.port };
   }
@@ -335,6 +382,6 @@ function safeCanonical(address: string): string {
   }
 }
 
-function toListening(pair: SocketPair): ListeningAddress {
-  return { address: pair.local.address, family: pair.local.family, ikePort: pair.ike.port, nattPort: pair.natt.port };
+function toListening(pair: SocketPair, external: ExternalNatt | undefined): ListeningAddress {
+  return { address: pair.local.address, family: pair.local.family, ikePort: pair.ike.port, nattPort: pair.natt?.port ?? external?.port ?? 0 };
 }

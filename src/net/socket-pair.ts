@@ -18,7 +18,8 @@ export interface BoundSocket {
 export interface SocketPair {
   local: LocalAddress;
   ike: BoundSocket;
-  natt: BoundSocket;
+  /** Absent where another owner (the userspace data path) holds the NAT-T port of this address. */
+  natt?: BoundSocket;
 }
 
 export interface BindError extends Error {
@@ -44,9 +45,13 @@ function bindOne(local: LocalAddress, port: number, role: PortRole): Promise<Bou
   });
 }
 
-/** Binds both sockets of an address, or neither (the first one is closed again if the second fails). */
-export async function bindPair(local: LocalAddress, ikePort: number, nattPort: number): Promise<SocketPair> {
+/**
+ * Binds both sockets of an address, or neither (the first one is closed again if the second fails).
+ * `nattPort` null: only the IKE port (the NAT-T port of this address belongs to someone else).
+ */
+export async function bindPair(local: LocalAddress, ikePort: number, nattPort: number | null): Promise<SocketPair> {
   const ike = await bindOne(local, ikePort, 'ike');
+  if (nattPort === null) return { local, ike };
   try {
     const natt = await bindOne(local, nattPort, 'natt');
     return { local, ike, natt };
@@ -67,5 +72,5 @@ export function closeSocket(socket: dgram.Socket): Promise<void> {
 }
 
 export async function closePair(pair: SocketPair): Promise<void> {
-  await Promise.all([closeSocket(pair.ike.socket), closeSocket(pair.natt.socket)]);
+  await Promise.all([closeSocket(pair.ike.socket), ...(pair.natt ? [closeSocket(pair.natt.socket)] : [])]);
 }

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { TEST_KERNEL_ENV } from '../../src/kernel/select';
 import { IPSEC_BIN } from '../helpers/paths';
 
 export interface Sandbox {
@@ -53,9 +54,15 @@ export interface RunningPluto {
   exited: Promise<number | null>;
 }
 
+/**
+ * The environment of a pluto that only negotiates: SAs go into the test-only RecordingKernel
+ * (src/kernel/select.ts), so several plutos share one namespace and 127.0.0.1 without a data path each.
+ */
+export const RECORDING_KERNEL_ENV: NodeJS.ProcessEnv = { ...process.env, [TEST_KERNEL_ENV]: 'recording' };
+
 /** Starts `ipsec pluto --nofork ...`; resolves once it printed "Pluto initialized" (or exited). */
-export async function startPluto(t: TestContextLike, args: string[], timeoutMs = 20_000): Promise<RunningPluto> {
-  const child = spawn(process.execPath, [IPSEC_BIN, 'pluto', '--nofork', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startPluto(t: TestContextLike, args: string[], timeoutMs = 20_000, env: NodeJS.ProcessEnv = process.env): Promise<RunningPluto> {
+  const child = spawn(process.execPath, [IPSEC_BIN, 'pluto', '--nofork', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });

@@ -18,6 +18,8 @@ test('--log-no-time, --log-no-append, --log-no-ip, --debug-none, --nhelpers, --s
     '--debug-none', '--nhelpers', '0', '--seedbits', '440', '--secretsfile', path.join(secrets, '*.secrets'), ...LOOPBACK_ARGS,
   ]);
   assert.match(p.stdout(), /Pluto initialized/, p.stderr());
+  // stdout says it first: the log file's writes are asynchronous.
+  assert.ok(await waitFor(() => /^Pluto initialized$/m.test(fs.readFileSync(s.log, 'utf8'))), fs.readFileSync(s.log, 'utf8'));
   let log = fs.readFileSync(s.log, 'utf8');
   assert.doesNotMatch(log, /OLD LINE/, '--log-no-append truncates');
   assert.match(log, /^Pluto initialized$/m, '--log-no-time: no timestamp');

@@ -179,3 +179,32 @@ test('--use-bsdkame on a kernel without AF_KEY: pluto says so and exits 1, leavi
   assert.match(r.stderr, /PF_KEY \(AF_KEY\) is not available in this kernel \(EAFNOSUPPORT\): use --use-xfrm or the userspace data path/);
   assert.equal(fs.existsSync(path.join(s.rundir, 'pluto.pid')), false);
 });
+
+test('--use-xfrm on a kernel without ESP: a FATAL that names the missing ESP, exit 1, no lockfile', (t) => {
+  const s = sandbox(t);
+  const r = runIpsec(['pluto', '--nofork', '--use-xfrm', '--rundir', s.rundir, '--config', s.config, '--stderrlog', ...LOOPBACK_ARGS]);
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /FATAL: --use-xfrm: this kernel cannot carry ESP \(kernel refused an ESP SA: .*Protocol not supported/);
+  assert.doesNotMatch(r.stdout, /Pluto initialized/);
+  assert.equal(fs.existsSync(path.join(s.rundir, 'pluto.pid')), false);
+});
+
+test('without a stack option pluto probes the kernel and, without kernel ESP, drives the userspace data path', async (t) => {
+  const s = sandbox(t);
+  const p = await startPluto(t, ['--rundir', s.rundir, '--stderrlog', ...LOOPBACK_ARGS]);
+  assert.match(p.stdout(), /^Pluto initialized$/m, p.stderr());
+  assert.match(p.stderr(), /using kernel interface: userspace ESP \(kernel refused an ESP SA: /);
+  const tun = /userspace data path: TUN (ipsec\d+), ESP-in-UDP on 127\.0\.0\.1:(\d+) \(address from --listen\)/.exec(p.stderr());
+  assert.ok(tun, p.stderr());
+  assert.ok(fs.existsSync(`/sys/class/net/${tun[1]}`), 'the TUN exists while pluto runs');
+  const st = runIpsec(['whack', '--rundir', s.rundir, '--status', '--json']);
+  const status = JSON.parse(st.stdout) as { kernel: string; datapath: { tun: string; port: number; counters: Record<string, number> }; listening: { port: number }[] };
+  assert.equal(status.kernel, 'userspace');
+  assert.equal(status.datapath.tun, tun[1]);
+  assert.equal(status.datapath.port, Number(tun[2]));
+  assert.equal(status.datapath.counters.auth, 0);
+  assert.ok(status.listening.some((l) => l.port === Number(tun[2])), 'the NAT-T port listed is the data path\'s');
+  p.child.kill('SIGTERM');
+  assert.equal(await p.exited, 0);
+  assert.equal(fs.existsSync(`/sys/class/net/${tun[1]}`), false, 'the TUN is gone with pluto');
+});

@@ -1,6 +1,8 @@
 // Two of our plutos on 127.0.0.1, without namespaces: distinct --ike-port/--ike-natt-port and run
 // directories, each conn naming the peer's port (leftikeport/rightikeport). Both ends are this host, so
-// each pluto orients the conn by its own --ike-port.
+// each pluto orients the conn by its own --ike-port. Negotiation only: the test-only recording kernel
+// (SWANLET_TEST_KERNEL=recording), as two userspace data paths on one address would float IKE to the one
+// port 4500 (pluto-pair.test.ts and tunnel.test.ts carry traffic between two namespaces).
 import assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
@@ -8,7 +10,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 
 import { runIpsec } from '../helpers/cli';
-import { sandbox, startPluto, waitFor, type Sandbox, type TestContextLike } from './daemon-harness';
+import { RECORDING_KERNEL_ENV, sandbox, startPluto, waitFor, type Sandbox, type TestContextLike } from './daemon-harness';
 
 /** Ports the kernel says are free now (bound to port 0, then closed). */
 export async function freeUdpPorts(n: number): Promise<number[]> {
@@ -43,7 +45,7 @@ ${extra}`;
 }
 
 async function startSide(t: TestContextLike, s: Sandbox, ikePort: number, nattPort: number): Promise<Awaited<ReturnType<typeof startPluto>>> {
-  const p = await startPluto(t, ['--rundir', s.rundir, '--config', s.config, '--secretsfile', s.secrets, '--listen', '127.0.0.1', '--ike-port', String(ikePort), '--ike-natt-port', String(nattPort)]);
+  const p = await startPluto(t, ['--rundir', s.rundir, '--config', s.config, '--secretsfile', s.secrets, '--listen', '127.0.0.1', '--ike-port', String(ikePort), '--ike-natt-port', String(nattPort)], 20_000, RECORDING_KERNEL_ENV);
   assert.match(p.stdout(), /Pluto initialized/, p.stderr());
   return p;
 }

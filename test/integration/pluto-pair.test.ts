@@ -22,8 +22,12 @@ test('auto --up between two of our plutos: status, trafficstatus and JSON agree 
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /^\d{3} "west-east": initiating IKEv2 connection$/m);
   assert.match(r.stdout, /^003 "west-east" #1: initiator established IKE SA; authenticated peer using authby=secret and ID_FQDN '@east'$/m);
-  const child = /^004 "west-east" #2: initiator established Child SA using #1; IPsec tunnel \[10\.1\.0\.0\/24===10\.2\.0\.0\/24\] \{ESP=>0x([0-9a-f]{8}) <0x([0-9a-f]{8}) xfrm=AES_GCM_16_256-NONE DPD=passive\}$/m.exec(r.stdout);
+  const child = /^004 "west-east" #2: initiator established Child SA using #1; IPsec tunnel \[10\.1\.0\.0\/24===10\.2\.0\.0\/24\] \{ESPinUDP=>0x([0-9a-f]{8}) <0x([0-9a-f]{8}) xfrm=AES_GCM_16_256-NONE DPD=passive\}$/m.exec(r.stdout);
   assert.ok(child, r.stdout);
+  // No kernel ESP here: each daemon chose the userspace data path on its own, so ESP goes in UDP (ESPinUDP).
+  for (const side of ['west', 'east'] as const) {
+    assert.match(fs.readFileSync(pair.sides[side].log, 'utf8'), /using kernel interface: userspace ESP \(kernel refused an ESP SA: /);
+  }
 
   for (const side of ['west', 'east'] as const) {
     const st = pair.ipsec(side, 'whack', '--status');

@@ -149,7 +149,7 @@ function childFailed(sa: IkeSa, reason: string): void {
 export async function installChild(
   sa: IkeSa, alg: ReturnType<typeof negotiated>, childKeys: ChildKeys, spiIn: number, spiOut: number, localTs: Ts[], remoteTs: Ts[], transport: boolean,
 ): Promise<ChildSa | null> {
-  const encap = sa.natDetected || sa.conn.encapsulation === 'yes' ? { localPort: sa.local.port, remotePort: sa.remote.port } : undefined;
+  const encap = sa.natDetected || sa.encapsulation === 'yes' ? { localPort: sa.local.port, remotePort: sa.remote.port } : undefined;
   const child = new ChildSa({
     conn: sa.conn, serial: sa.ctx.nextSerial(), ikeSerial: sa.serial, reqid: sa.ctx.reqidFor(sa.conn), initiator: sa.initiator,
     spiIn, spiOut, alg, keys: childKeys, localTs, remoteTs, mode: transport ? 'transport' : 'tunnel',

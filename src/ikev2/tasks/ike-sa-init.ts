@@ -35,8 +35,8 @@ function dhGroupOf(group: number): DhKeyPair['group'] {
 
 /** The NAT_DETECTION pair for a message with these SPIs; encapsulation=yes fakes our source (Libreswan). */
 function natNotifies(sa: IkeSa, spiR: Uint8Array): Payload[] {
-  if (sa.conn.encapsulation === 'no') return [];
-  const source = sa.conn.encapsulation === 'yes' ? sa.deps.random(20) : natHash(sa.spiI, spiR, sa.local);
+  if (sa.encapsulation === 'no') return [];
+  const source = sa.encapsulation === 'yes' ? sa.deps.random(20) : natHash(sa.spiI, spiR, sa.local);
   return [
     notify(NotifyStatus.NAT_DETECTION_SOURCE_IP, new Uint8Array(source)),
     notify(NotifyStatus.NAT_DETECTION_DESTINATION_IP, natHash(sa.spiI, spiR, sa.remote)),
@@ -57,7 +57,7 @@ function applyNat(sa: IkeSa, payloads: Payload[], spiI: Uint8Array, spiR: Uint8A
   const nat = detectNat(spiI, spiR, src, dst, dg.local, dg.remote);
   sa.remoteBehindNat = nat?.remoteBehindNat ?? false;
   // encapsulation=yes: behave as if we were behind a NAT (the peer sees our fake hash and does the same).
-  sa.localBehindNat = (nat?.localBehindNat ?? false) || (nat !== null && sa.conn.encapsulation === 'yes');
+  sa.localBehindNat = (nat?.localBehindNat ?? false) || (nat !== null && sa.encapsulation === 'yes');
   if (sa.natDetected) sa.log(`NAT detected (${sa.localBehindNat ? 'this end' : ''}${sa.localBehindNat && sa.remoteBehindNat ? ' and ' : ''}${sa.remoteBehindNat ? 'the peer' : ''})`);
 }
 
@@ -144,8 +144,8 @@ async function onInitResponse(sa: IkeSa, payloads: Payload[], header: IkeHeader,
   dh.wipe();
   sa.setNextRequestId(1);
   // §2.23: after IKE_SA_INIT, behind a NAT (or with encapsulation=yes), IKE moves to port 4500.
-  if ((sa.natDetected || sa.conn.encapsulation === 'yes') && sa.remote.port !== NAT_T_PORT) {
-    sa.local = { address: sa.local.address, port: NAT_T_PORT };
+  if ((sa.natDetected || sa.encapsulation === 'yes') && sa.remote.port !== NAT_T_PORT) {
+    sa.local = { address: sa.local.address, port: sa.localNattPort };
     sa.remote = { address: sa.remote.address, port: NAT_T_PORT };
   }
   await startAuth(sa);

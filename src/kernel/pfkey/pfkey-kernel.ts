@@ -69,6 +69,7 @@ function policyKey(sel: KernelSelector, dir: PolicyDirection): string {
 
 export class PfkeyKernel implements Kernel {
   readonly name = 'pfkey';
+  readonly requiresUdpEncap = false;
   private readonly socket: PfkeyTransport;
   private readonly platform: PfkeyPlatform;
   private readonly pid: number;

@@ -46,6 +46,7 @@ export interface XfrmKernelOptions extends XfrmChannelOptions {
 
 export class XfrmKernel implements Kernel {
   readonly name = 'xfrm';
+  readonly requiresUdpEncap = false;
   private readonly channel: XfrmChannel;
   /** SPIs we allocated whose SA is not installed yet: that SA is an update of the larval state. */
   private readonly larval = new Set<string>();

@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { runIpsec } from '../../helpers/cli';
@@ -52,4 +54,22 @@ test('readwriteconf on a refused file prints nothing on stdout', () => {
   assert.equal(r.status, 1);
   assert.equal(r.stdout, '');
   assert.match(r.stderr, /also= cycle/);
+});
+
+test('readwriteconf output reads back as the same configuration (every accepted corpus file)', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rwc-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const accepted = fs.readdirSync(path.join(REPO_ROOT, 'test', 'corpus', 'conf')).filter((f) => f.endsWith('.conf') && !f.startsWith('reject-'));
+  assert.ok(accepted.length >= 10);
+  for (const f of accepted) {
+    const first = runIpsec(['readwriteconf', '--config', corpus(f)]);
+    if (first.status !== 0) continue; // needs a host context (e.g. interfaces); the refusal has its own tests
+    const copy = path.join(dir, f);
+    fs.writeFileSync(copy, first.stdout);
+    const second = runIpsec(['readwriteconf', '--config', copy]);
+    assert.equal(second.status, 0, `${f}: ${second.stderr}`);
+    // also= is resolved in the output, so its #also comment has nothing left to say on the second pass.
+    const withoutAlso = (text: string): string => text.replace(/^\t#also = .*\n/gm, '');
+    assert.equal(second.stdout, withoutAlso(first.stdout), f);
+  }
 });

@@ -19,7 +19,7 @@ test('defaults are Libreswan\'s', () => {
   assert.equal(o.nhelpers, -1);
   assert.equal(o.ikePort, 500);
   assert.equal(o.nattPort, 4500);
-  assert.equal(o.protostack, 'xfrm');
+  assert.equal(o.protostack, 'auto');
   assert.deepEqual(o.listen, []);
 });
 
@@ -50,6 +50,7 @@ test('numbers are checked', () => {
 
 test('the stacks and the NAT-T list', () => {
   assert.equal(resolveOptions({ useBsdkame: true }).protostack, 'bsd');
+  assert.equal(resolveOptions({ useXfrm: true }).protostack, 'xfrm');
   assert.throws(() => resolveOptions({ useXfrm: true, useBsdkame: true }), /exclude/);
   assert.deepEqual(resolveOptions({ virtualPrivate: '%v4:10.0.0.0/8, %v4:!10.1.0.0/16' }).virtualPrivate, ['%v4:10.0.0.0/8', '%v4:!10.1.0.0/16']);
   assert.throws(() => resolveOptions({ virtualPrivate: '10.0.0.0/8' }), /--virtual-private/);
