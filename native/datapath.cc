@@ -340,8 +340,8 @@ class DatapathWrap : public Napi::ObjectWrap<DatapathWrap> {
     o.Set("running", Napi::Boolean::New(env, core_->running()));
     o.Set("tunName", Napi::String::New(env, core_->tunName()));
     o.Set("offload", Napi::Boolean::New(env, core_->offload()));
-    o.Set("queues", Napi::Number::New(env, core_->queues()));
     o.Set("port", Napi::Number::New(env, core_->localPort()));
+    o.Set("queues", Napi::Number::New(env, core_->queues()));
     return o;
   }
 

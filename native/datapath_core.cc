@@ -63,9 +63,8 @@ bool Datapath::OpenQueue(const DpOptions& o, bool first, std::string* error) {
 
   sockaddr_storage local{};
   socklen_t localLength = 0;
-  // Port 0: the kernel picks one for the first queue's socket, the others join it there.
-  if (!DpParseSockaddr(o.localAddress, first ? o.port : localPort_, &local, &localLength))
-    return *error = "bad local address", false;
+  // The first queue binds the asked port (0: the kernel chooses); the others join the port it got.
+  if (!DpParseSockaddr(o.localAddress, first ? o.port : localPort_, &local, &localLength)) return *error = "bad local address", false;
   sockFamily_ = local.ss_family;
   int sock = socket(sockFamily_, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (sock < 0) return *error = Errno("socket"), false;
@@ -81,11 +80,13 @@ bool Datapath::OpenQueue(const DpOptions& o, bool first, std::string* error) {
   if (setsockopt(sock, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0)
     setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
   if (bind(sock, reinterpret_cast<sockaddr*>(&local), localLength) < 0) return *error = Errno("bind"), false;
-  sockaddr_storage bound{};
-  socklen_t boundLength = sizeof bound;
-  if (getsockname(sock, reinterpret_cast<sockaddr*>(&bound), &boundLength) < 0) return *error = Errno("getsockname"), false;
-  localPort_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                                                 : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  if (first) {
+    sockaddr_storage bound{};
+    socklen_t boundLength = sizeof bound;
+    if (getsockname(sock, reinterpret_cast<sockaddr*>(&bound), &boundLength) < 0) return *error = Errno("getsockname"), false;
+    localPort_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                                   : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  }
   if (o.offload) {
     int seg = 0;
     gso_ = setsockopt(sock, IPPROTO_UDP, UDP_SEGMENT, &seg, sizeof seg) == 0;

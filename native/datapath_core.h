@@ -90,9 +90,9 @@ class Datapath {
   bool running() const { return running_.load(); }
   const std::string& tunName() const { return tunName_; }
   bool offload() const { return vnetHdr_; }
-  unsigned queues() const { return static_cast<unsigned>(tuns_.size()); }
   // The UDP port the socket is bound to (the kernel's choice when the options asked for 0).
   uint16_t localPort() const { return localPort_; }
+  unsigned queues() const { return static_cast<unsigned>(tuns_.size()); }
 
   DpTables& tables() { return tables_; }
   uint64_t counter(int c) const { return counters_[c].load(std::memory_order_relaxed); }

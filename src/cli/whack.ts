@@ -11,6 +11,8 @@ interface WhackOpts {
   name?: string;
   initiate?: boolean;
   terminate?: boolean;
+  rekeyIke?: boolean;
+  rekeyIpsec?: boolean;
   delete?: boolean;
   route?: boolean;
   unroute?: boolean;
@@ -30,17 +32,21 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 
 /** The one request a whack command line asks for, or an error message. */
 export function whackRequest(o: WhackOpts): Request | string {
-  const named: [keyof WhackOpts, Request['cmd']][] = [['initiate', 'initiate'], ['terminate', 'terminate'], ['delete', 'delete'], ['route', 'route'], ['unroute', 'unroute']];
+  const named: [keyof WhackOpts, Request['cmd']][] = [
+    ['initiate', 'initiate'], ['terminate', 'terminate'], ['rekeyIke', 'rekey'], ['rekeyIpsec', 'rekey'], ['delete', 'delete'], ['route', 'route'], ['unroute', 'unroute'],
+  ];
+  const flag = (k: keyof WhackOpts): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
   const plain: [keyof WhackOpts, Request['cmd']][] = [['status', 'status'], ['trafficstatus', 'trafficstatus'], ['shutdown', 'shutdown'], ['rereadsecrets', 'rereadsecrets'], ['listen', 'listen']];
   const chosen = [...named, ...plain].filter(([k]) => o[k] === true);
   const actions = chosen.length + (o.debug ? 1 : 0);
   if (actions === 0) return 'no action given (--initiate, --terminate, --delete, --status, --trafficstatus, --shutdown, ...)';
-  if (actions > 1) return `only one action at a time (got ${[...chosen.map(([k]) => `--${k}`), ...(o.debug ? ['--debug'] : [])].join(', ')})`;
+  if (actions > 1) return `only one action at a time (got ${[...chosen.map(([k]) => flag(k)), ...(o.debug ? ['--debug'] : [])].join(', ')})`;
   if (o.debug) return { cmd: 'debug', args: { set: o.debug.flatMap(debugWords) } };
   const [key, cmd] = chosen[0];
   if (named.some(([k]) => k === key)) {
-    if (!o.name) return `--${key} needs --name CONNECTION`;
+    if (!o.name) return `${flag(key)} needs --name CONNECTION`;
     if (cmd === 'initiate') return { cmd, args: { name: o.name, asynchronous: o.asynchronous ?? false } };
+    if (cmd === 'rekey') return { cmd, args: { name: o.name, what: key === 'rekeyIke' ? 'ike' : 'child' } };
     return { cmd: cmd as 'delete', args: { name: o.name } };
   }
   return { cmd: cmd as 'status', args: {} };
@@ -53,6 +59,8 @@ export function register(program: Command): void {
     .option('--name <connection>', 'the connection the action applies to')
     .option('--initiate', 'negotiate the connection (waits for the result unless --asynchronous)')
     .option('--terminate', 'delete the connection\'s SAs')
+    .option('--rekey-ike', 'rekey the IKE SA (parent SA) of the connection now')
+    .option('--rekey-ipsec', 'rekey the IPsec SA (Child SA) of the connection now')
     .option('--delete', 'delete the connection')
     .option('--route', 'install the connection\'s trap policies')
     .option('--unroute', 'remove them')

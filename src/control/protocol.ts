@@ -43,6 +43,7 @@ export type Request =
   | { cmd: 'delete'; args: { name: string } }
   | { cmd: 'initiate'; args: { name: string; asynchronous: boolean } }
   | { cmd: 'terminate'; args: { name: string } }
+  | { cmd: 'rekey'; args: { name: string; what: 'ike' | 'child' } }
   | { cmd: 'route'; args: { name: string } }
   | { cmd: 'unroute'; args: { name: string } }
   | { cmd: 'status'; args: Record<string, never> }
@@ -204,6 +205,11 @@ export function parseRequest(line: string): RequestFrame {
       return { v, id, cmd, args: { conn: parseWireConn(args.conn) } };
     case 'initiate':
       return { v, id, cmd, args: { name: str(args, 'name'), asynchronous: bool(args, 'asynchronous') } };
+    case 'rekey': {
+      const what = args.what;
+      if (what !== 'ike' && what !== 'child') throw new ProtocolError(`'what' must be "ike" or "child"`);
+      return { v, id, cmd, args: { name: str(args, 'name'), what } };
+    }
     case 'debug': {
       const set = args.set;
       if (!Array.isArray(set) || !set.every((s): s is string => typeof s === 'string')) throw new ProtocolError(`'set' must be a list of strings`);

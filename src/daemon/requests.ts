@@ -141,6 +141,20 @@ export async function handleRequest(pluto: Pluto, req: Request, reply: Reply): P
       await pluto.engine.terminate(req.args.name);
       reply.log(RC.COMMENT, `"${req.args.name}": terminating SAs using this connection`);
       return reply.done(0);
+    case 'rekey': {
+      const { name, what } = req.args;
+      if (!known(name)) return;
+      const sa = what === 'ike' ? 'IKE SA' : 'IPsec SA';
+      try {
+        await pluto.engine.rekey(name, what);
+        reply.log(RC.COMMENT, `"${name}": rekeyed the ${sa}`);
+        return reply.done(0);
+      } catch (err) {
+        reply.log(RC.WHACK_PROBLEM, `"${name}": cannot rekey the ${sa}: ${message(err)}`);
+        log.error(`"${name}": rekey of the ${sa} failed: ${message(err)}`);
+        return reply.done(RC.WHACK_PROBLEM);
+      }
+    }
     case 'route':
       if (!known(req.args.name)) return;
       try {

@@ -71,6 +71,13 @@ export interface IkeSaInfo {
   state: string;
   localAddress: string;
   remoteAddress: string;
+  /** The UDP ports IKE uses now (4500 on both once NAT-T moved it there). */
+  localPort: number;
+  remotePort: number;
+  /** NAT detection (RFC 7296 §2.23): this end is (or, with encapsulation=yes, acts as if) behind a NAT. */
+  natLocal: boolean;
+  /** The peer is behind a NAT (or faked its NAT_DETECTION_SOURCE_IP, as encap=yes peers do). */
+  natRemote: boolean;
   localId: string;
   remoteId: string;
   algorithms: string;

@@ -147,7 +147,7 @@ export interface Datapath {
   counters(): DatapathCounters;
   /** Sends an IKE message from the data path's socket (the non-ESP marker is added). */
   sendIke(message: Uint8Array, address: string, port: number): void;
-  /** `port`: the bound UDP port (the kernel's choice when the options said 0); `queues`: TUN queues. */
+  /** `port`: the bound UDP port (the kernel's choice when the options said 0); `queues`: TUN queues / workers. */
   info(): { running: boolean; tunName: string; offload: boolean; port: number; queues?: number };
 }
 

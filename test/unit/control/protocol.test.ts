@@ -9,6 +9,10 @@ test('a request survives encode and parse', () => {
   assert.deepEqual(parseRequest(line.trim()), { v: 1, id: 7, cmd: 'initiate', args: { name: 'west', asynchronous: true } });
 });
 
+test('a rekey request names the connection and what to rekey', () => {
+  assert.deepEqual(parseRequest(encodeFrame({ v: 1, id: 3, cmd: 'rekey', args: { name: 'c', what: 'ike' } })), { v: 1, id: 3, cmd: 'rekey', args: { name: 'c', what: 'ike' } });
+});
+
 test('an add request carries the conn text and orientation', () => {
   const conn = { name: 'c', text: 'conn c\n\tleft=1.2.3.4\n', local: 'left' as const, origin: 'f:3' };
   const r = parseRequest(encodeFrame({ v: 1, id: 1, cmd: 'add', args: { conn } }));
@@ -36,6 +40,8 @@ test('malformed requests are refused with BADWHACKMESSAGE', () => {
     '{"v":1,"id":1,"cmd":"initiate","args":{"name":"a"}}',
     '{"v":1,"id":1,"cmd":"add","args":{"conn":{"name":"a","text":"t","local":"up","origin":"o"}}}',
     '{"v":1,"id":1,"cmd":"debug","args":{"set":[1]}}',
+    '{"v":1,"id":1,"cmd":"rekey","args":{"name":"a"}}',
+    '{"v":1,"id":1,"cmd":"rekey","args":{"name":"a","what":"esp"}}',
   ];
   for (const line of bad) {
     assert.throws(() => parseRequest(line), (e: unknown) => e instanceof ProtocolError && e.rc === RC.BADWHACKMESSAGE, line);

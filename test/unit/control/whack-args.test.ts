@@ -10,6 +10,10 @@ test('whack options map to one request', () => {
   assert.deepEqual(whackRequest({ name: 'a', delete: true }), { cmd: 'delete', args: { name: 'a' } });
   assert.deepEqual(whackRequest({ trafficstatus: true }), { cmd: 'trafficstatus', args: {} });
   assert.deepEqual(whackRequest({ debug: ['crypt,no-base'] }), { cmd: 'debug', args: { set: ['crypt', 'no-base'] } });
+  assert.deepEqual(whackRequest({ name: 'a', rekeyIke: true }), { cmd: 'rekey', args: { name: 'a', what: 'ike' } });
+  assert.deepEqual(whackRequest({ name: 'a', rekeyIpsec: true }), { cmd: 'rekey', args: { name: 'a', what: 'child' } });
+  assert.match(whackRequest({ rekeyIpsec: true }) as string, /^--rekey-ipsec needs --name/);
+  assert.match(whackRequest({ name: 'a', rekeyIke: true, terminate: true }) as string, /--terminate, --rekey-ike/);
   assert.match(whackRequest({ initiate: true }) as string, /needs --name/);
   assert.match(whackRequest({}) as string, /no action/);
   assert.match(whackRequest({ status: true, shutdown: true }) as string, /only one action/);
