@@ -17,8 +17,10 @@ export const END_KEYWORDS: readonly KeywordDef[] = [
   e('updown', str, { default: 'ipsec _updown' }),
   e('cat', yesno, { default: false }),
   e('id', { kind: 'external', what: 'id' }),
-  e('rsasigkey', str, { aliases: ['pubkey'] }),
+  // Three keywords in Libreswan 4.10 (readwriteconf keeps each name): an RSA key, an ECDSA key, either.
+  e('rsasigkey', str),
   e('ecdsakey', str),
+  e('pubkey', str),
   e('cert', str),
   e('ckaid', str),
   e('ca', str),
