@@ -61,7 +61,8 @@ for (const kind of ['ecdsa', 'rsa'] as const) {
     test(`${kind.toUpperCase()} raw public keys, ${weInitiate ? 'pluto (ipsec auto --up)' : 'charon (swanctl --initiate)'} initiates: both authenticate with RFC 7427 signatures, SAs agree`, { skip, timeout: 60_000 }, async (t) => {
       const w = world!;
       await withKeyDir(async (dir) => {
-        const suite: Suite = { ...SUITE, pubkey: pubkeyAuth(dir, kind, generateKeys(kind), generateKeys(kind)) };
+        const west = generateKeys(kind);
+        const suite: Suite = { ...SUITE, pubkey: pubkeyAuth(dir, kind, west, generateKeys(kind)) };
         await w.run(t, suite, async () => {
           const charonMark = w.charon.log().length;
           if (weInitiate) {
@@ -90,6 +91,13 @@ for (const kind of ['ecdsa', 'rsa'] as const) {
           );
           const traffic = await w.ipsecOk('whack', '--trafficstatus');
           assert.match(traffic, new RegExp(`^006 #${ours.child.serial}: "${CONN}", type=ESP, .* id='@east'$`, 'm'));
+
+          // Our private key never reaches the log or the status (any 24 characters of its PKCS#8 base64 or PEM).
+          const der = west.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
+          const pem = west.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString().split('\n')[2]!;
+          for (const leak of [der.slice(40, 64), pem.slice(8, 32)]) {
+            assert.ok(!w.plutoLog().includes(leak) && !status.includes(leak), 'no private key material in pluto.log or whack --status');
+          }
         });
       });
     });
