@@ -86,6 +86,7 @@ function end(side: Side, o: OptionMap): EndConfig {
     cat: get(o, k('cat')),
     rsasigkey: text('rsasigkey'),
     ecdsakey: text('ecdsakey'),
+    pubkey: text('pubkey'),
     cert: text('cert'),
     ckaid: text('ckaid'),
     ca: text('ca'),

@@ -34,6 +34,8 @@ export interface EndConfig {
   cat: boolean;
   rsasigkey?: string;
   ecdsakey?: string;
+  /** leftpubkey=: an RSA or ECDSA key (Libreswan's showhostkey --pubkey form). */
+  pubkey?: string;
   /** The parsed leftrsasigkey= / leftpubkey= / leftecdsakey= (set by validateExternalValues); 'cert' for %cert. */
   publicKey?: PublicKeyInfo | 'cert';
   cert?: string;

@@ -175,7 +175,7 @@ export function parseValue(kind: ValueKind, text: string): Parsed<ConfValue> {
     case 'percent':
       return parsePercent(text);
     case 'enum': {
-      const v = kind.map[text];
+      const v = kind.map[text] ?? (kind.caseInsensitive === true ? kind.map[text.toLowerCase()] : undefined);
       return v === undefined ? fail(`'${text}' is not a valid value`, `one of ${Object.keys(kind.map).join(', ')}`) : { ok: true, value: v };
     }
     case 'enumList':
