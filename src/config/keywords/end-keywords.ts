@@ -26,7 +26,7 @@ export const END_KEYWORDS: readonly KeywordDef[] = [
   e('ca', str),
   // Libreswan 4.10's addconn takes one of these, in any case (the hash-restricted rsa-sha2... / ecdsa-sha2...
   // words are authby= words only: "keyword auth, invalid value").
-  e('auth', oneOf(['rsasig', 'ecdsa', 'secret', 'null', 'eaponly', 'never'], { rsa: 'rsasig' }, { caseInsensitive: true })),
+  e('auth', oneOf(['rsasig', 'ecdsa', 'secret', 'null', 'eaponly', 'never'], { rsa: 'rsasig' })),
   e('autheap', oneOf(['none', 'tls']), { default: 'none' }),
   e('ikeport', { kind: 'port' }),
   e('sendcert', oneOf(['sendifasked', 'always', 'never']), { default: 'sendifasked' }),

@@ -11,7 +11,7 @@ export type ValueKind =
   | { kind: 'time'; bareUnit: 's' | 'ms'; max?: number }
   | { kind: 'percent' }
   /** One of a set of words; `map` takes each accepted spelling (aliases included) to its canonical word. */
-  | { kind: 'enum'; map: Readonly<Record<string, string>>; caseInsensitive?: boolean }
+  | { kind: 'enum'; map: Readonly<Record<string, string>> }
   /** A comma list of words from `map` (authby=rsasig,ecdsa; plutodebug="base crypt" uses white space too). */
   | { kind: 'enumList'; map: Readonly<Record<string, string>>; separators: 'comma' | 'space-or-comma' }
   | { kind: 'host' }
@@ -67,12 +67,12 @@ export function time(max?: number): ValueKind {
   return { kind: 'time', bareUnit: 's', max };
 }
 
-/** An enum whose words are their own canonical form, plus optional alias spellings (matched in any case with caseInsensitive). */
-export function oneOf(words: readonly string[], aliases: Readonly<Record<string, string>> = {}, options: { caseInsensitive?: boolean } = {}): ValueKind {
+/** An enum whose words are their own canonical form, plus optional alias spellings; matched in any case. */
+export function oneOf(words: readonly string[], aliases: Readonly<Record<string, string>> = {}): ValueKind {
   const map: Record<string, string> = {};
   for (const w of words) map[w] = w;
   Object.assign(map, aliases);
-  return options.caseInsensitive === true ? { kind: 'enum', map, caseInsensitive: true } : { kind: 'enum', map };
+  return { kind: 'enum', map };
 }
 
 export const YES_NO_WORDS: Readonly<Record<string, boolean>> = {

@@ -142,3 +142,13 @@ test('leftauth=/rightauth= take what Libreswan 4.10 takes: one of rsasig, rsa, e
     assert.match(refused(conf(w, 'secret'))[0]!, /^test\.conf:4: keyword 'leftauth'/, w);
   }
 });
+
+test('enum values match in any case, as Libreswan 4.10 reads them (type=TUNNEL, auto=ADD); yes/no values do not', () => {
+  const c = conn('\ttype=TUNNEL\n\tauto=ADD\n\tdpdaction=CLEAR\n\tikev2=YES\n\tfragmentation=Force');
+  assert.equal(c.options.get('type')?.text, 'tunnel');
+  assert.equal(c.options.get('auto')?.text, 'add');
+  assert.equal(c.options.get('dpdaction')?.text, 'clear');
+  assert.equal(c.options.get('fragmentation')?.text, 'force');
+  // Libreswan's lexer refuses pfs=No outright ("syntax error").
+  assert.match(refused('conn a\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tpfs=No\n')[0]!, /pfs.*yes\/no/);
+});
