@@ -1,0 +1,132 @@
+// Issue 6: type=transport through two of our daemons on the userspace data path (west/east namespaces, real
+// CLI). The engines negotiate USE_TRANSPORT_MODE, the daemons install transport SAs and policies, and the
+// default _updown (PLUTO_STACK=userspace, up-host) routes the peer host's address into the TUN through a
+// table of its own, with rules that keep this host's IKE (500) and ESP-in-UDP (4500) to the peer out of it.
+// Ping and a TCP transfer between the outer addresses (SHA-256 checked) across Child SA rekeys (the IKE
+// messages of a rekey must not loop into the TUN); auto --down removes the rules and the route.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { test } from 'node:test';
+
+import { ensurePackages, PING_PACKAGES } from '../helpers/packages';
+import { canUseNetns } from './datapath-hosts';
+import { waitFor } from './daemon-harness';
+import { netnsPair, waitStatus, type NetnsPair, type PairStatus } from './pluto-pair-harness';
+import { inNs, transfer } from './tcp-transfer';
+
+const skip = canUseNetns() ?? ensurePackages(PING_PACKAGES) ?? undefined;
+const PSK = 'a pre-shared key for the transport tests';
+const WEST = '192.0.2.1';
+const EAST = '192.0.2.2';
+
+function transportConn(extra = ''): string {
+  return `conn west-east
+	left=${WEST}
+	right=${EAST}
+	leftid=@west
+	rightid=@east
+	type=transport
+	authby=secret
+	ike=aes_gcm256-sha2_256;dh31
+	esp=aes_gcm128
+	retransmit-interval=250
+	retransmit-timeout=5s
+	auto=add
+${extra}`;
+}
+
+interface TrafficJson {
+  serial: number;
+  inBytes: number;
+  outBytes: number;
+}
+
+const up = (s: PairStatus): boolean => s.engine.ikeSas.some((sa) => sa.state === 'ESTABLISHED_IKE_SA') && s.engine.childSas.length >= 1;
+const noChild = (s: PairStatus): boolean => s.engine.childSas.length === 0;
+
+function counters(pair: NetnsPair, side: 'west' | 'east'): Record<string, number> {
+  const s = JSON.parse(pair.ipsec(side, 'whack', '--status', '--json').stdout) as { kernel: string; datapath?: { counters: Record<string, number> } };
+  assert.equal(s.kernel, 'userspace', `${side} drives the userspace data path`);
+  return s.datapath!.counters;
+}
+
+async function hostRouting(pair: NetnsPair, side: 'west' | 'east'): Promise<{ rules: string; table: string }> {
+  const rules = (await pair.hosts.execOk(side, 'ip', ['-4', 'rule', 'list'])).split('\n').filter((l) => /^450[01]:/.test(l)).join('\n');
+  const table = (await pair.hosts.execOk(side, 'ip', ['-4', 'route', 'list', 'table', '4500'])).trim();
+  return { rules, table };
+}
+
+async function waitHostRouting(pair: NetnsPair, side: 'west' | 'east', present: boolean): Promise<{ rules: string; table: string }> {
+  let r = await hostRouting(pair, side);
+  for (let i = 0; i < 50 && (r.table !== '') !== present; i++) {
+    await new Promise((res) => setTimeout(res, 100));
+    r = await hostRouting(pair, side);
+  }
+  return r;
+}
+
+test('type=transport: ping and TCP between the hosts through transport SAs, across rekeys; auto --down unroutes', { skip, timeout: 60_000 }, async (t) => {
+  // West rekeys its Child SA every ~3 s (salifetime 6 s, rekeymargin 3 s): the rekeys run during the transfer.
+  const pair = await netnsPair(t, { west: transportConn('\tsalifetime=6s\n\trekeymargin=3s\n\trekeyfuzz=0%\n'), east: transportConn() }, { west: PSK, east: PSK });
+  await pair.start('east');
+  await pair.start('west');
+  const r = pair.ipsec('west', 'auto', '--up', 'west-east');
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^004 "west-east" #2: initiator established Child SA using #1; IPsec transport \[192\.0\.2\.1\/32===192\.0\.2\.2\/32\] \{ESPinUDP=>0x/m);
+  const east = await waitStatus(pair, 'east', up);
+  assert.equal(east.engine.childSas[0]?.mode, 'transport', 'east installed a transport-mode Child SA');
+  assert.equal(pair.status('west').engine.childSas[0]?.mode, 'transport');
+
+  for (const [side, me, peer] of [['west', WEST, EAST], ['east', EAST, WEST]] as const) {
+    const { rules, table } = await waitHostRouting(pair, side, true);
+    assert.match(table, new RegExp(`^${peer.replace(/\./g, '\\.')} dev ipsec\\d+ .*src ${me.replace(/\./g, '\\.')}`), `${side}: the peer host into the TUN, in table 4500`);
+    assert.match(rules, new RegExp(`^4500:\\s+from all to ${peer} ipproto udp sport 500 lookup main`, 'm'), rules);
+    assert.match(rules, new RegExp(`^4500:\\s+from all to ${peer} ipproto udp sport 4500 lookup main`, 'm'), rules);
+    assert.match(rules, new RegExp(`^4501:\\s+from all to ${peer} lookup 4500`, 'm'), rules);
+  }
+
+  // The data path's global counters (a rekey may replace the SA pair meanwhile: per-SA counters restart).
+  const before = { west: counters(pair, 'west'), east: counters(pair, 'east') };
+  const ping = await inNs(pair.hosts.west.ns, ['ping', '-c', '3', '-i', '0.2', '-W', '2', EAST], 20_000);
+  assert.equal(ping.code, 0, ping.stdout + ping.stderr);
+  for (const side of ['west', 'east'] as const) {
+    const c = counters(pair, side);
+    assert.ok(c.sent! - before[side].sent! >= 3 && c.delivered! - before[side].delivered! >= 3, `${side}: the pings went through ESP: ${JSON.stringify([before[side], c])}`);
+  }
+  const ts = JSON.parse(pair.ipsec('west', 'whack', '--trafficstatus', '--json').stdout) as TrafficJson[];
+  assert.equal(ts.length, 1, JSON.stringify(ts));
+
+  const size = 24 * 1024 * 1024;
+  const beforeTcp = { west: counters(pair, 'west'), east: counters(pair, 'east') };
+  const x = await transfer(pair.hosts.west.ns, pair.hosts.east.ns, size, { from: WEST, to: EAST, bytesPerSecond: size / 8, timeoutMs: 40_000 });
+  assert.equal(x.sent.code, 0, x.sent.stderr);
+  assert.equal(x.received.code, 0, x.received.stderr);
+  const [sentHash, sentLen] = x.sent.stdout.trim().split(' ');
+  const [gotHash, gotLen] = x.received.stdout.trim().split('\n').pop()!.split(' ');
+  assert.equal(Number(sentLen), size);
+  assert.equal(Number(gotLen), size, 'every byte on the one connection');
+  assert.equal(gotHash, sentHash, 'SHA-256 at the far end matches');
+  const westLog = fs.readFileSync(pair.sides.west.log, 'utf8');
+  const rekeys = westLog.match(/: IPsec SA deleted \(rekeyed\)/g) ?? [];
+  assert.ok(rekeys.length >= 2, `west rekeyed its transport Child SA during the transfer: ${rekeys.length}`);
+  // The transfer went through ESP (not in the clear beside the tunnel): thousands of packets each way.
+  const [cw, ce] = [counters(pair, 'west'), counters(pair, 'east')];
+  assert.ok(cw.sent! - beforeTcp.west.sent! > 2000 && ce.delivered! - beforeTcp.east.delivered! > 2000, JSON.stringify([beforeTcp, cw, ce]));
+  assert.ok(ce.sent! - beforeTcp.east.sent! > 100, 'the ACKs came back through ESP');
+  assert.equal(ce.auth! + ce.replay! + ce.malformed!, 0, `east dropped nothing: ${JSON.stringify(ce)}`);
+  let settled = pair.status('west');
+  assert.ok(await waitFor(() => (settled = pair.status('west')).engine.childSas.length === 1 && settled.engine.childSas[0]!.mode === 'transport', 5000));
+
+  const down = pair.ipsec('west', 'auto', '--down', 'west-east');
+  assert.equal(down.status, 0, down.stderr);
+  assert.ok(noChild(await waitStatus(pair, 'west', noChild)));
+  assert.ok(noChild(await waitStatus(pair, 'east', noChild)));
+  for (const side of ['west', 'east'] as const) {
+    const { rules, table } = await waitHostRouting(pair, side, false);
+    assert.equal(table, '', `${side}: down-host emptied table 4500`);
+    assert.equal(rules, '', `${side}: down-host removed its rules`);
+  }
+  // Without the tunnel, the hosts reach each other in the clear again.
+  assert.equal((await inNs(pair.hosts.west.ns, ['ping', '-c', '1', '-W', '2', EAST], 10_000)).code, 0);
+  process.stdout.write(`# transport mode: 24 MiB in ${x.seconds.toFixed(1)} s across ${rekeys.length} Child SA rekeys, ${cw.sent! - beforeTcp.west.sent!} ESP packets west to east\n`);
+});
