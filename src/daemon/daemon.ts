@@ -121,7 +121,7 @@ export class Pluto {
     if (us !== undefined) {
       const info = us.native.info();
       this.datapathInfo = { address: dpAddress.address, port: info.port, tun: info.tunName };
-      this.logger.info(`userspace data path: TUN ${info.tunName}, ESP-in-UDP on ${dpAddress.address}:${info.port} (address from ${dpAddress.source})`);
+      this.logger.info(`userspace data path: TUN ${info.tunName}, ESP-in-UDP on ${dpAddress.address.includes(':') ? `[${dpAddress.address}]` : dpAddress.address}:${info.port} (address from ${dpAddress.source})`);
     }
     const dp = this.datapathInfo;
     this.updown = new UpdownDriver({
