@@ -2,7 +2,7 @@
 // CLI). The engines negotiate USE_TRANSPORT_MODE, the daemons install transport SAs and policies, and the
 // default _updown (PLUTO_STACK=userspace, up-host) routes the peer host's address into the TUN through a
 // table of its own, with rules that keep this host's IKE (500) and ESP-in-UDP (4500) to the peer out of it.
-// Ping and a TCP transfer between the outer addresses (SHA-256 checked) across Child SA rekeys (the IKE
+// Over IPv4 and over IPv6 outer addresses: ping and a TCP transfer between them (SHA-256 checked) across Child SA rekeys (the IKE
 // messages of a rekey must not loop into the TUN); auto --down removes the rules and the route.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -16,13 +16,23 @@ import { inNs, transfer } from './tcp-transfer';
 
 const skip = canUseNetns() ?? ensurePackages(PING_PACKAGES) ?? undefined;
 const PSK = 'a pre-shared key for the transport tests';
-const WEST = '192.0.2.1';
-const EAST = '192.0.2.2';
 
-function transportConn(extra = ''): string {
+interface Family {
+  name: 'IPv4' | 'IPv6';
+  ip: '-4' | '-6';
+  west: string;
+  east: string;
+  prefix: number;
+}
+const FAMILIES: readonly Family[] = [
+  { name: 'IPv4', ip: '-4', west: '192.0.2.1', east: '192.0.2.2', prefix: 32 },
+  { name: 'IPv6', ip: '-6', west: '2001:db8::1', east: '2001:db8::2', prefix: 128 },
+];
+
+function transportConn(f: Family, extra = ''): string {
   return `conn west-east
-	left=${WEST}
-	right=${EAST}
+	left=${f.west}
+	right=${f.east}
 	leftid=@west
 	rightid=@east
 	type=transport
@@ -50,44 +60,47 @@ function counters(pair: NetnsPair, side: 'west' | 'east'): Record<string, number
   return s.datapath!.counters;
 }
 
-async function hostRouting(pair: NetnsPair, side: 'west' | 'east'): Promise<{ rules: string; table: string }> {
-  const rules = (await pair.hosts.execOk(side, 'ip', ['-4', 'rule', 'list'])).split('\n').filter((l) => /^450[01]:/.test(l)).join('\n');
-  const table = (await pair.hosts.execOk(side, 'ip', ['-4', 'route', 'list', 'table', '4500'])).trim();
+async function hostRouting(pair: NetnsPair, f: Family, side: 'west' | 'east'): Promise<{ rules: string; table: string }> {
+  const rules = (await pair.hosts.execOk(side, 'ip', [f.ip, 'rule', 'list'])).split('\n').filter((l) => /^450[01]:/.test(l)).join('\n');
+  const table = (await pair.hosts.execOk(side, 'ip', [f.ip, 'route', 'list', 'table', '4500'])).trim();
   return { rules, table };
 }
 
-async function waitHostRouting(pair: NetnsPair, side: 'west' | 'east', present: boolean): Promise<{ rules: string; table: string }> {
-  let r = await hostRouting(pair, side);
+async function waitHostRouting(pair: NetnsPair, f: Family, side: 'west' | 'east', present: boolean): Promise<{ rules: string; table: string }> {
+  let r = await hostRouting(pair, f, side);
   for (let i = 0; i < 50 && (r.table !== '') !== present; i++) {
     await new Promise((res) => setTimeout(res, 100));
-    r = await hostRouting(pair, side);
+    r = await hostRouting(pair, f, side);
   }
   return r;
 }
 
-test('type=transport: ping and TCP between the hosts through transport SAs, across rekeys; auto --down unroutes', { skip, timeout: 60_000 }, async (t) => {
+const esc = (text: string): string => text.replace(/\./g, '\\.');
+
+for (const f of FAMILIES) {
+test(`type=transport over ${f.name}: ping and TCP between the hosts through transport SAs, across rekeys; auto --down unroutes`, { skip, timeout: 60_000 }, async (t) => {
   // West rekeys its Child SA every ~3 s (salifetime 6 s, rekeymargin 3 s): the rekeys run during the transfer.
-  const pair = await netnsPair(t, { west: transportConn('\tsalifetime=6s\n\trekeymargin=3s\n\trekeyfuzz=0%\n'), east: transportConn() }, { west: PSK, east: PSK });
+  const pair = await netnsPair(t, { west: transportConn(f, '\tsalifetime=6s\n\trekeymargin=3s\n\trekeyfuzz=0%\n'), east: transportConn(f) }, { west: PSK, east: PSK }, { ipv6: f.name === 'IPv6' });
   await pair.start('east');
   await pair.start('west');
   const r = pair.ipsec('west', 'auto', '--up', 'west-east');
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /^004 "west-east" #2: initiator established Child SA using #1; IPsec transport \[192\.0\.2\.1\/32===192\.0\.2\.2\/32\] \{ESPinUDP=>0x/m);
+  assert.ok(r.stdout.includes(`"west-east" #2: initiator established Child SA using #1; IPsec transport [${f.west}/${f.prefix}===${f.east}/${f.prefix}] {ESPinUDP=>0x`), r.stdout);
   const east = await waitStatus(pair, 'east', up);
   assert.equal(east.engine.childSas[0]?.mode, 'transport', 'east installed a transport-mode Child SA');
   assert.equal(pair.status('west').engine.childSas[0]?.mode, 'transport');
 
-  for (const [side, me, peer] of [['west', WEST, EAST], ['east', EAST, WEST]] as const) {
-    const { rules, table } = await waitHostRouting(pair, side, true);
-    assert.match(table, new RegExp(`^${peer.replace(/\./g, '\\.')} dev ipsec\\d+ .*src ${me.replace(/\./g, '\\.')}`), `${side}: the peer host into the TUN, in table 4500`);
-    assert.match(rules, new RegExp(`^4500:\\s+from all to ${peer} ipproto udp sport 500 lookup main`, 'm'), rules);
-    assert.match(rules, new RegExp(`^4500:\\s+from all to ${peer} ipproto udp sport 4500 lookup main`, 'm'), rules);
-    assert.match(rules, new RegExp(`^4501:\\s+from all to ${peer} lookup 4500`, 'm'), rules);
+  for (const [side, me, peer] of [['west', f.west, f.east], ['east', f.east, f.west]] as const) {
+    const { rules, table } = await waitHostRouting(pair, f, side, true);
+    assert.match(table, new RegExp(`^${esc(peer)} dev ipsec\\d+ .*src ${esc(me)}`), `${side}: the peer host into the TUN, in table 4500`);
+    assert.match(rules, new RegExp(`^4500:\\s+from all to ${esc(peer)} ipproto udp sport 500 lookup main`, 'm'), rules);
+    assert.match(rules, new RegExp(`^4500:\\s+from all to ${esc(peer)} ipproto udp sport 4500 lookup main`, 'm'), rules);
+    assert.match(rules, new RegExp(`^4501:\\s+from all to ${esc(peer)} lookup 4500`, 'm'), rules);
   }
 
   // The data path's global counters (a rekey may replace the SA pair meanwhile: per-SA counters restart).
   const before = { west: counters(pair, 'west'), east: counters(pair, 'east') };
-  const ping = await inNs(pair.hosts.west.ns, ['ping', '-c', '3', '-i', '0.2', '-W', '2', EAST], 20_000);
+  const ping = await inNs(pair.hosts.west.ns, ['ping', '-c', '3', '-i', '0.2', '-W', '2', f.east], 20_000);
   assert.equal(ping.code, 0, ping.stdout + ping.stderr);
   for (const side of ['west', 'east'] as const) {
     const c = counters(pair, side);
@@ -98,7 +111,7 @@ test('type=transport: ping and TCP between the hosts through transport SAs, acro
 
   const size = 24 * 1024 * 1024;
   const beforeTcp = { west: counters(pair, 'west'), east: counters(pair, 'east') };
-  const x = await transfer(pair.hosts.west.ns, pair.hosts.east.ns, size, { from: WEST, to: EAST, bytesPerSecond: size / 8, timeoutMs: 40_000 });
+  const x = await transfer(pair.hosts.west.ns, pair.hosts.east.ns, size, { from: f.west, to: f.east, bytesPerSecond: size / 8, timeoutMs: 40_000 });
   assert.equal(x.sent.code, 0, x.sent.stderr);
   assert.equal(x.received.code, 0, x.received.stderr);
   const [sentHash, sentLen] = x.sent.stdout.trim().split(' ');
@@ -122,11 +135,12 @@ test('type=transport: ping and TCP between the hosts through transport SAs, acro
   assert.ok(noChild(await waitStatus(pair, 'west', noChild)));
   assert.ok(noChild(await waitStatus(pair, 'east', noChild)));
   for (const side of ['west', 'east'] as const) {
-    const { rules, table } = await waitHostRouting(pair, side, false);
+    const { rules, table } = await waitHostRouting(pair, f, side, false);
     assert.equal(table, '', `${side}: down-host emptied table 4500`);
     assert.equal(rules, '', `${side}: down-host removed its rules`);
   }
   // Without the tunnel, the hosts reach each other in the clear again.
-  assert.equal((await inNs(pair.hosts.west.ns, ['ping', '-c', '1', '-W', '2', EAST], 10_000)).code, 0);
-  process.stdout.write(`# transport mode: 24 MiB in ${x.seconds.toFixed(1)} s across ${rekeys.length} Child SA rekeys, ${cw.sent! - beforeTcp.west.sent!} ESP packets west to east\n`);
+  assert.equal((await inNs(pair.hosts.west.ns, ['ping', '-c', '1', '-W', '2', f.east], 10_000)).code, 0);
+  process.stdout.write(`# transport mode over ${f.name}: 24 MiB in ${x.seconds.toFixed(1)} s across ${rekeys.length} Child SA rekeys, ${cw.sent! - beforeTcp.west.sent!} ESP packets west to east\n`);
 });
+}
