@@ -29,7 +29,7 @@ const FAMILIES: readonly Family[] = [
   { name: 'IPv6', ip: '-6', west: '2001:db8::1', east: '2001:db8::2', prefix: 128 },
 ];
 
-function transportConn(f: Family, extra = ''): string {
+function transportConn(f: Family, extra = '', auto = 'add'): string {
   return `conn west-east
 	left=${f.west}
 	right=${f.east}
@@ -41,7 +41,7 @@ function transportConn(f: Family, extra = ''): string {
 	esp=aes_gcm128
 	retransmit-interval=250
 	retransmit-timeout=5s
-	auto=add
+	auto=${auto}
 ${extra}`;
 }
 
@@ -62,7 +62,9 @@ function counters(pair: NetnsPair, side: 'west' | 'east'): Record<string, number
 
 async function hostRouting(pair: NetnsPair, f: Family, side: 'west' | 'east'): Promise<{ rules: string; table: string }> {
   const rules = (await pair.hosts.execOk(side, 'ip', [f.ip, 'rule', 'list'])).split('\n').filter((l) => /^450[01]:/.test(l)).join('\n');
-  const table = (await pair.hosts.execOk(side, 'ip', [f.ip, 'route', 'list', 'table', '4500'])).trim();
+  // Before the first route, the table does not exist (ip fails): empty.
+  const listed = await pair.hosts.exec(side, 'ip', [f.ip, 'route', 'list', 'table', '4500']);
+  const table = listed.code === 0 ? listed.stdout.trim() : '';
   return { rules, table };
 }
 
@@ -144,3 +146,36 @@ test(`type=transport over ${f.name}: ping and TCP between the hosts through tran
   process.stdout.write(`# transport mode over ${f.name}: 24 MiB in ${x.seconds.toFixed(1)} s across ${rekeys.length} Child SA rekeys, ${cw.sent! - beforeTcp.west.sent!} ESP packets west to east\n`);
 });
 }
+
+test('type=transport with auto=route: the first ping to the peer host negotiates on demand (IKE from port 500 stays out of the TUN)', { skip, timeout: 60_000 }, async (t) => {
+  const f = FAMILIES[0]!;
+  const pair = await netnsPair(t, { west: transportConn(f, '', 'route'), east: transportConn(f) }, { west: PSK, east: PSK });
+  await pair.start('east');
+  await pair.start('west');
+  // route-host put the peer host into the TUN (to the %trap) before anything was negotiated.
+  const routed = await waitHostRouting(pair, f, 'west', true);
+  assert.match(routed.table, new RegExp(`^${esc(f.east)} dev ipsec\\d+ .*src ${esc(f.west)}`), JSON.stringify(routed));
+  assert.deepEqual(pair.status('west').engine.ikeSas, [], 'nothing negotiated before the first packet');
+
+  // The trap holds the first packets while IKE_SA_INIT (from port 500 to the peer: the bypass rule) and
+  // IKE_AUTH run; the later ones pass through the transport SAs.
+  const first = await inNs(pair.hosts.west.ns, ['ping', '-c', '8', '-i', '0.5', '-W', '2', f.east], 30_000);
+  assert.ok(Number(/(\d+) received/.exec(first.stdout)?.[1] ?? 0) >= 1, first.stdout + first.stderr);
+  const log = fs.readFileSync(pair.sides.west.log, 'utf8');
+  assert.match(log, /"west-east": initiate on demand from 192\.0\.2\.1:8 to 192\.0\.2\.2:0 proto=1 because: acquire/, log);
+  const st = await waitStatus(pair, 'west', up);
+  assert.equal(st.engine.childSas[0]?.mode, 'transport');
+  const before = counters(pair, 'west');
+  const later = await inNs(pair.hosts.west.ns, ['ping', '-c', '3', '-i', '0.2', '-W', '2', f.east], 20_000);
+  assert.equal(later.code, 0, later.stdout);
+  assert.ok(counters(pair, 'west').sent! - before.sent! >= 3, 'the later pings went through ESP');
+
+  // Down: the trap and its route stay (still routed); unroute takes them and the rules away.
+  assert.equal(pair.ipsec('west', 'auto', '--down', 'west-east').status, 0);
+  assert.ok(noChild(await waitStatus(pair, 'west', noChild)));
+  assert.notEqual((await waitHostRouting(pair, f, 'west', true)).table, '', 'the route to the trap is back after down');
+  const unroute = pair.ipsec('west', 'auto', '--unroute', 'west-east');
+  assert.equal(unroute.status, 0, unroute.stdout + unroute.stderr);
+  const gone = await waitHostRouting(pair, f, 'west', false);
+  assert.deepEqual(gone, { rules: '', table: '' }, 'unroute-host removed the route and the rules');
+});
