@@ -127,7 +127,8 @@ export class Pluto {
     this.updown = new UpdownDriver({
       logger: this.logger,
       stack: this.kernel.name === 'userspace' ? 'userspace' : this.kernel.name === 'recording' ? null : 'xfrm',
-      ...(dp !== undefined ? { tunDevice: dp.tun } : {}),
+      // --ike-port 0 (tests: any free port) is not known here; the data path's port is.
+      ...(dp !== undefined ? { tunDevice: dp.tun, ikePorts: [...(o.ikePort !== 0 ? [o.ikePort] : []), dp.port] } : {}),
       debug: () => this.logger.debugClasses().includes('updown'),
     });
     this.sockets = new IkeSockets({
