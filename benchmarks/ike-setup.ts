@@ -5,7 +5,6 @@
 // stops when both daemons report all N Child SAs (polling the status request, as whack --status --json).
 // No reference: Libreswan cannot set up SAs on this machine, so the figure is absolute.
 import { spawn, type ChildProcess } from 'node:child_process';
-import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,20 +14,9 @@ import type { BenchRow, Trial, TrialOptions } from '../src/benchmark/types';
 import { controlSocketPath, sendRequest } from '../src/control/client';
 import { TEST_KERNEL_ENV } from '../src/kernel/select';
 import { IPSEC_BIN } from '../test/helpers/paths';
+import { freeUdpPorts } from '../test/integration/daemon-harness';
 
 const TIMEOUT_MS = 30_000;
-
-async function freePorts(n: number): Promise<number[]> {
-  const sockets = await Promise.all(
-    Array.from({ length: n }, () => new Promise<dgram.Socket>((resolve) => {
-      const s = dgram.createSocket('udp4');
-      s.bind(0, '127.0.0.1', () => resolve(s));
-    })),
-  );
-  const ports = sockets.map((s) => s.address().port);
-  await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  return ports;
-}
 
 const END = (port: number): string => `127.0.0.1\n\t%sikeport=${port}`;
 
@@ -104,7 +92,7 @@ async function run(options: TrialOptions): Promise<BenchRow[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swanlet-bench-ike-'));
   const daemons: Daemon[] = [];
   try {
-    const [wIke, wNatt, eIke, eNatt] = (await freePorts(4)) as [number, number, number, number];
+    const [wIke, wNatt, eIke, eNatt] = (await freeUdpPorts(4)) as [number, number, number, number];
     const secrets = '@west @east : PSK "benchmark-psk-not-secret"\n';
     const east = await startDaemon(dir, 'east', eastConn(wIke, eIke), secrets, eIke, eNatt);
     daemons.push(east);

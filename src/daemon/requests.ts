@@ -4,6 +4,7 @@
 import { connFromWire } from '../control/conn-wire';
 import { RC, Request, StatusData, TrafficEntry } from '../control/protocol';
 import type { Reply } from '../control/server';
+import type { IkeSaInfo } from '../ikev2/engine-api';
 import type { Pluto } from './daemon';
 import { resolveDebugClasses } from './logger';
 import { RouteBusyError } from './connections';
@@ -22,6 +23,13 @@ function listeningPorts(pluto: Pluto): { address: string; port: number }[] {
 }
 
 /** Libreswan's name of an ID's type, as its "authenticated peer ... ID_FQDN '@east'" line prints it. */
+/** Libreswan 4.10's words: "authenticated peer using authby=secret and ID_FQDN '@east'", or for a signature
+ * "authenticated peer '3072-bit RSASSA-PSS with SHA2_512' digital signature using preloaded certificate '@east'". */
+function authenticatedPeer(ike: IkeSaInfo): string {
+  if (ike.peerAuthDetail !== '') return `authenticated peer ${ike.peerAuthDetail} using preloaded certificate '${ike.remoteId}'`;
+  return `authenticated peer using ${ike.peerAuth} and ${idTypeName(ike.remoteId)} '${ike.remoteId}'`;
+}
+
 export function idTypeName(id: string): string {
   if (id.startsWith('@')) return 'ID_FQDN';
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(id)) return 'ID_IPV4_ADDR';
@@ -135,7 +143,7 @@ export async function handleRequest(pluto: Pluto, req: Request, reply: Reply): P
         // Libreswan replies once the updown script has run: the routes are in when auto --up returns.
         await pluto.updown.settled(name);
         const conn = pluto.conns.get(name);
-        reply.log(RC.LOG_SERIOUS, `"${name}" #${r.ike.serial}: initiator established IKE SA; authenticated peer using ${r.ike.peerAuth} and ${idTypeName(r.ike.remoteId)} '${r.ike.remoteId}'`);
+        reply.log(RC.LOG_SERIOUS, `"${name}" #${r.ike.serial}: initiator established IKE SA; ${authenticatedPeer(r.ike)}`);
         const esp = `${r.child.encapsulated ? 'ESPinUDP' : 'ESP'}=>0x${spiHex(r.child.spiOut)} <0x${spiHex(r.child.spiIn)}`;
         const dpd = (conn?.dpddelay ?? 0) > 0 ? 'active' : 'passive';
         reply.log(RC.SUCCESS, `"${name}" #${r.child.serial}: initiator established Child SA using #${r.ike.serial}; IPsec ${r.child.mode} [${r.child.localTs.join(',')}===${r.child.remoteTs.join(',')}] {${esp} xfrm=${r.child.algorithms} DPD=${dpd}}`);

@@ -9,13 +9,14 @@ import { authEquals, pskAuth } from './auth';
 import { localEnd, remoteEnd } from './connection';
 import { AuthMethod, authMethodName } from './constants';
 import type { IkeSa } from './ike-sa';
-import { describeScheme, fixedEcdsaMethod, fixedScheme, signAuth, SignatureError, verifyAuth, type SignatureScheme } from './signatures';
+import { describeScheme, fixedEcdsaMethod, fixedScheme, libreswanSignatureText, signAuth, SignatureError, verifyAuth, type SignatureScheme } from './signatures';
 import { usableHashes } from './signature-hashes';
 
 const PSK_TEXT = 'authby=secret';
 
 export type AuthOutcome = { ok: true; payload: AuthPayload; description: string } | { ok: false; why: string };
-export type VerifyOutcome = { ok: true; description: string } | { ok: false; why: string };
+/** `detail`: Libreswan's wording for a verified signature ("'3072-bit RSASSA-PSS with SHA2_512' digital signature"). */
+export type VerifyOutcome = { ok: true; description: string; detail?: string } | { ok: false; why: string };
 
 function kindsOf(p: AuthPolicy): ('rsa' | 'ecdsa')[] {
   const kinds: ('rsa' | 'ecdsa')[] = [];
@@ -116,7 +117,7 @@ export function checkPeerAuth(sa: IkeSa, auth: AuthPayload, octets: Uint8Array):
   try {
     const scheme = verifyAuth(key.key, method, auth.data, octets);
     if (!allowedBy(p, scheme, method)) return { ok: false, why: `${describeScheme(scheme)} (${name}) is not allowed by the peer's policy ${p.words.join(',')}` };
-    return { ok: true, description: describeScheme(scheme) };
+    return { ok: true, description: describeScheme(scheme), detail: libreswanSignatureText(scheme, key.key, method) };
   } catch (e) {
     if (e instanceof SignatureError) return { ok: false, why: e.message };
     throw e;

@@ -100,6 +100,8 @@ export interface IkeSaInfo {
   localAuth: string;
   /** How the peer authenticated, as Libreswan logs it after "authenticated using". */
   peerAuth: string;
+  /** Libreswan 4.10's wording for a peer's signature ("'3072-bit RSASSA-PSS with SHA2_512' digital signature"); '' for a PSK. */
+  peerAuthDetail: string;
 }
 
 /** What happens to SAs, for the updown runner, logs and status. */

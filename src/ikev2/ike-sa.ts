@@ -116,6 +116,8 @@ export class IkeSa {
   /** How each end authenticated, once known ("RSA with SHA2_256", "authby=secret"). */
   localAuth = '';
   peerAuth = '';
+  /** Libreswan's wording for the peer's signature, '' for a PSK. */
+  peerAuthDetail = '';
   localId?: IkeId;
   remoteId?: IkeId;
   children: ChildSa[] = [];
@@ -464,6 +466,7 @@ export class IkeSa {
       establishedAt: this.establishedAt,
       localAuth: this.localAuth,
       peerAuth: this.peerAuth,
+      peerAuthDetail: this.peerAuthDetail,
     };
   }
 }

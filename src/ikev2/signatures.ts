@@ -159,6 +159,19 @@ interface NodeKeyOptions {
   saltLength?: number;
 }
 
+const CURVE_NAMES: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
+
+/**
+ * How Libreswan 4.10 names a verified signature after "authenticated peer": the key ("3072-bit", "P-256"),
+ * the signer (RSASSA-PSS, PKCS#1 1.5 RSA, RSA for method 1, ECDSA) and the hash.
+ */
+export function libreswanSignatureText(s: SignatureScheme, key: KeyObject, method: number): string {
+  const d = key.asymmetricKeyDetails;
+  const size = s.keyType === 'rsa' ? `${d?.modulusLength ?? 0}-bit` : (CURVE_NAMES[d?.namedCurve ?? ''] ?? d?.namedCurve ?? 'EC');
+  const signer = s.keyType === 'ecdsa' ? 'ECDSA' : s.padding === 'pss' ? 'RSASSA-PSS' : method === AuthMethod.DIGITAL_SIGNATURE ? 'PKCS#1 1.5 RSA' : 'RSA';
+  return `'${size} ${signer} with ${hashName(s.hash)}' digital signature`;
+}
+
 function nodeOptions(key: KeyObject, s: SignatureScheme, method: number): NodeKeyOptions {
   if (s.keyType === 'ecdsa') return { key, dsaEncoding: method === AuthMethod.DIGITAL_SIGNATURE ? 'der' : 'ieee-p1363' };
   if (s.padding === 'pss') return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: s.saltLength ?? hashInfo(s.hash).length };

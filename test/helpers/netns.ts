@@ -70,7 +70,7 @@ export interface HostPair {
 }
 
 const DEFAULT_PREFIX = 'swl';
-const NAME_RE = /^([a-z][a-z0-9]*)-(\d+)-(\d+)-(west|east)$/;
+const NAME_RE = /^([a-z][a-z0-9]*)-(\d+)-(\d+)-(west|east|solo)$/;
 let counter = 0;
 let swept = false;
 let handlersInstalled = false;
@@ -245,15 +245,71 @@ function makeHost(side: HostSide, ns: string, options: HostPairOptions): Host {
   return host;
 }
 
-/** Creates west and east, joined by a veth pair, with outer addresses and inner subnets on lo. */
-export function createHostPair(options: HostPairOptions = {}): HostPair {
-  const prefix = options.prefix ?? DEFAULT_PREFIX;
+/** Why namespace tests cannot run here (not root, no `ip`), or undefined when they can. */
+export function netnsUnavailable(): string | undefined {
+  if (process.platform !== 'linux') return 'not Linux';
+  if (process.getuid?.() !== 0) return 'needs root for network namespaces';
+  try {
+    execFileSync('ip', ['-V'], { stdio: 'ignore' });
+  } catch {
+    return 'no iproute2 `ip`';
+  }
+  return undefined;
+}
+
+function checkPrefix(prefix: string): void {
   if (!/^[a-z][a-z0-9]*$/.test(prefix)) throw new Error(`bad namespace prefix ${JSON.stringify(prefix)}`);
   if (!swept) {
     swept = true;
     sweepStaleNamespaces();
   }
   installHandlers();
+}
+
+/**
+ * One scratch namespace with lo up (PREFIX-PID-COUNTER-solo), for tests of this host's own kernel (XFRM
+ * policies, a TUN and its routes). Deleted by remove(), at exit, or by a later sweep.
+ */
+export class Netns {
+  readonly name: string;
+
+  constructor(prefix: string) {
+    checkPrefix(prefix);
+    this.name = `${prefix}-${process.pid}-${++counter}-solo`;
+    this.must(['netns', 'add', this.name]);
+    live.add(this.name);
+    this.ip('link', 'set', 'lo', 'up');
+  }
+
+  /** `ip -n NAME ...`; throws with stderr on failure. */
+  ip(...args: string[]): string {
+    return this.must(['-n', this.name, ...args]);
+  }
+
+  /** A command inside the namespace; throws with stderr on failure. */
+  exec(...args: string[]): string {
+    return this.must(['netns', 'exec', this.name, ...args]);
+  }
+
+  /** Kills what still runs inside and deletes the namespace; safe to call twice. */
+  remove(): void {
+    if (live.has(this.name)) destroyNamespaceSync(this.name);
+  }
+
+  private must(args: string[]): string {
+    try {
+      return ipSync(args);
+    } catch (e) {
+      const err = e as Error & { stderr?: string; status?: number };
+      throw new Error(`ip ${args.join(' ')} failed (${err.status ?? '?'}): ${err.stderr?.trim() || err.message}`);
+    }
+  }
+}
+
+/** Creates west and east, joined by a veth pair, with outer addresses and inner subnets on lo. */
+export function createHostPair(options: HostPairOptions = {}): HostPair {
+  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  checkPrefix(prefix);
   const base = `${prefix}-${process.pid}-${++counter}`;
   const west = makeHost('west', `${base}-west`, options);
   const east = makeHost('east', `${base}-east`, options);

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import type { DatapathCounters, DatapathSaCounters } from '../../src/native/datapath';
 import type { PeerConfig } from './datapath-peer';
 import { JsonLinePeer } from '../helpers/json-line-peer';
+import { createHostPair } from '../helpers/netns';
 
 export function ip(...args: string[]): void {
   const r = spawnSync('ip', args, { encoding: 'utf8' });
@@ -75,23 +76,6 @@ export interface Tunnel {
 /** West's outer address after the source NAT of `transport: 'nat'`. */
 export const WEST_NATTED = '192.0.2.11';
 
-const liveNamespaces = new Set<string>();
-let exitHookInstalled = false;
-
-function deleteNamespace(ns: string): void {
-  const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout ?? '';
-  for (const pid of pids.split(/\s+/).filter(Boolean)) {
-    try {
-      process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  spawnSync('ip', ['netns', 'del', ns]);
-  liveNamespaces.delete(ns);
-}
-
-/** Runs `run` with a tunnel up between two fresh namespaces; tears everything down afterwards. */
 export interface TunnelOptions {
   offload: boolean;
   eastOffload?: boolean;
@@ -100,45 +84,22 @@ export interface TunnelOptions {
   queues?: number;
   /** The inbound SAs' replay window (default 1024). */
   replayWindow?: number;
-  /** IPv6 outer addresses (fd00:99::1 and ::2): both inner families then travel over IPv6. */
+  /** IPv6 outer addresses (2001:db8::1 and ::2): both inner families then travel over IPv6. */
   outer6?: boolean;
   /** Transport-mode SAs between the outer addresses; 'nat' (IPv4 only): west's datagrams leave as WEST_NATTED. */
   transport?: 'direct' | 'nat';
 }
 
+/** Runs `run` with a tunnel up between two fresh namespaces; tears everything down afterwards. */
 export async function withTunnel<T>(options: TunnelOptions, run: (t: Tunnel) => Promise<T>): Promise<T> {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const ns of [...liveNamespaces]) deleteNamespace(ns);
-    });
-    // A test runner's timeout ends the file with SIGTERM: exit normally so that the hook above runs.
-    for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => process.exit(128 + (sig === 'SIGTERM' ? 15 : 2)));
-  }
-  const tag = `${process.pid.toString(36)}${randomBytes(3).toString('hex')}`;
-  const westNs = `swdp-w-${tag}`;
-  const eastNs = `swdp-e-${tag}`;
-  const westIf = `dw${tag}`.slice(0, 15);
-  const eastIf = `de${tag}`.slice(0, 15);
+  // The namespaces (west's w0 and east's e0 on one veth, 10.1.0.1 and 10.2.0.1 on lo, fd00:1::1 and fd00:2::1
+  // too) come from the shared harness, which deletes them on every path, process exit included.
+  const pair = createHostPair({ prefix: 'swdp', ipv6: true });
+  const [westNs, eastNs] = [pair.west.ns, pair.east.ns];
+  const westIf = pair.west.iface;
   const children: ChildProcessWithoutNullStreams[] = [];
   try {
-    liveNamespaces.add(westNs);
-    ip('netns', 'add', westNs);
-    liveNamespaces.add(eastNs);
-    ip('netns', 'add', eastNs);
-    ip('link', 'add', westIf, 'type', 'veth', 'peer', 'name', eastIf);
-    ip('link', 'set', westIf, 'netns', westNs);
-    ip('link', 'set', eastIf, 'netns', eastNs);
-    const [westOuter, eastOuter] = options.outer6 ? ['fd00:99::1', 'fd00:99::2'] : ['192.0.2.1', '192.0.2.2'];
-    const prefix = options.outer6 ? '/64' : '/24';
-    for (const [ns, dev, outer, inner] of [[westNs, westIf, westOuter, '10.1.0.1/24'], [eastNs, eastIf, eastOuter, '10.2.0.1/24']] as const) {
-      ip('-n', ns, 'link', 'set', 'lo', 'up');
-      ip('-n', ns, 'addr', 'add', outer + prefix, 'dev', dev, ...(options.outer6 ? ['nodad'] : []));
-      ip('-n', ns, 'link', 'set', dev, 'up');
-      ip('-n', ns, 'addr', 'add', inner, 'dev', 'lo');
-    }
-    ip('-n', westNs, 'addr', 'add', 'fd00:1::1/64', 'dev', 'lo', 'nodad');
-    ip('-n', eastNs, 'addr', 'add', 'fd00:2::1/64', 'dev', 'lo', 'nodad');
+    const [westOuter, eastOuter] = options.outer6 ? [pair.west.outer6!, pair.east.outer6!] : [pair.west.outer, pair.east.outer];
     const keyWE = randomBytes(20).toString('hex');
     const keyEW = randomBytes(20).toString('hex');
     const spiWE = 0x1000 + randomBytes(2).readUInt16BE(0);
@@ -214,7 +175,6 @@ export async function withTunnel<T>(options: TunnelOptions, run: (t: Tunnel) => 
         clearTimeout(timer);
       }
     }
-    for (const ns of [westNs, eastNs]) deleteNamespace(ns);
-    spawnSync('ip', ['link', 'del', westIf]);
+    await pair.destroy();
   }
 }

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
 import { canUseNetns, withTunnel } from './datapath-hosts';
-import { inNs, ping, tcpCounter, transfer } from './datapath-tcp';
+import { checkedTransfer as transfer, inNs, ping, tcpCounter } from './tcp-transfer';
 
 const skip = canUseNetns() ?? (spawnSync('ping', ['-V']).error ? 'no ping (apt-get install -y iputils-ping)' : undefined);
 const inject = path.join(__dirname, 'datapath-inject.js');

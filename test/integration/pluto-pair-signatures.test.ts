@@ -55,7 +55,7 @@ test('RSA: leftrsasigkey= (RFC 3110) on both ends, private keys from ipsec.secre
   await pair.start('west', ['--nssdir', nss.west]);
   const r = pair.ipsec('west', 'auto', '--up', 'west-east');
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /^003 "west-east" #1: initiator established IKE SA; authenticated peer using RSA with SHA2_512 and ID_FQDN '@east'$/m, r.stdout);
+  assert.match(r.stdout, /^003 "west-east" #1: initiator established IKE SA; authenticated peer '2048-bit RSASSA-PSS with SHA2_512' digital signature using preloaded certificate '@east'$/m, r.stdout);
   assert.ok(up(await waitStatus(pair, 'east', up)));
   for (const side of ['west', 'east'] as const) assertStatus(pair, side, 'RSA with SHA2_512', 'rsasig');
   const [wi, ei] = [pair.status('west').engine.ikeSas[0]!, pair.status('east').engine.ikeSas[0]!];
@@ -82,7 +82,7 @@ test('ECDSA: keys found in the --nssdir key store by the CKAID of leftecdsakey=;
   await pair.start('west', ['--nssdir', nss.west]);
   const r = pair.ipsec('west', 'auto', '--up', 'west-east');
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /authenticated peer using ECDSA with SHA2_256 and ID_FQDN '@east'$/m);
+  assert.match(r.stdout, /authenticated peer 'P-256 ECDSA with SHA2_256' digital signature using preloaded certificate '@east'$/m);
   assert.ok(up(await waitStatus(pair, 'east', up)));
   for (const side of ['west', 'east'] as const) assertStatus(pair, side, 'ECDSA with SHA2_256', 'ecdsa');
   assert.match(fs.readFileSync(pair.sides.west.log, 'utf8'), /loaded 1 private key from the key store/);

@@ -8,7 +8,7 @@ import type { Logger } from '../../src/log';
 import { runUpdown, UpdownResult } from '../../src/updown/runner';
 import type { UpdownOperation } from '../../src/updown/environment';
 import { child, conn } from '../unit/updown/fixtures';
-import { Netns, netnsUnavailable } from './netns';
+import { Netns, netnsUnavailable } from '../helpers/netns';
 
 const skip = netnsUnavailable();
 

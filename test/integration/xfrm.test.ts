@@ -12,7 +12,7 @@ import * as readline from 'node:readline';
 import type { KernelEvent, KernelPolicy } from '../../src/kernel/kernel';
 import type { KernelCapabilities } from '../../src/kernel/detect';
 import { EncrId, IntegId } from '../../src/ikev2/constants';
-import { Netns, netnsUnavailable } from './netns';
+import { Netns, netnsUnavailable } from '../helpers/netns';
 import type { WireSa } from './xfrm-driver';
 
 interface DriverError { name: string; code?: string; errno?: number; message: string; kernelMessage?: string }

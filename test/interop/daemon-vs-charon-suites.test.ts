@@ -87,7 +87,7 @@ for (const { name, suite, want } of SUITES) {
         assert.equal(ours.ike.algorithms, want.ourIke);
         // The text forms a script reads say the same as the JSON.
         const [text, traffic] = await Promise.all([w.ipsecOk('auto', '--status'), w.ipsecOk('whack', '--trafficstatus')]);
-        assert.match(text, new RegExp(`^000 #${ours.ike.serial}: "${CONN}" ${w.pair.east.outer.replace(/\./g, '\\.')} ESTABLISHED_IKE_SA \\(${weInitiate ? 'initiator' : 'responder'}\\); ${want.ourIke}; IKE SPIs: ${ours.ike.spiI}:${ours.ike.spiR}$`, 'm'), text);
+        assert.match(text, new RegExp(`^000 #${ours.ike.serial}: "${CONN}" ${w.pair.east.outer.replace(/\./g, '\\.')} ESTABLISHED_IKE_SA \\(${weInitiate ? 'initiator' : 'responder'}\\); ${want.ourIke}; IKE SPIs: ${ours.ike.spiI}:${ours.ike.spiR}; authenticated using authby=secret$`, 'm'), text);
         assert.match(text, new RegExp(`^000 #${ours.child.serial}: "${CONN}" udp\\.${c.spiIn}@192\\.0\\.2\\.2 udp\\.${c.spiOut}@192\\.0\\.2\\.1 tun\\.[0-9a-f]+@192\\.0\\.2\\.2 10\\.1\\.0\\.0/24===10\\.2\\.0\\.0/24$`, 'm'), text);
         assert.match(traffic, new RegExp(`^006 #${ours.child.serial}: "${CONN}", type=ESP, add_time=\\d+, inBytes=\\d+, outBytes=\\d+, id='@east'$`, 'm'));
 

@@ -100,6 +100,7 @@ async function onAuthResponse(sa: IkeSa, payloads: Payload[]): Promise<void> {
   const verdict = checkPeerAuth(sa, authP, signedOctets(keys.prf, sa.initResponse!, sa.ni, keys.skPRemote, idr));
   if (!verdict.ok) refuse(`the responder's AUTH: ${verdict.why}`);
   sa.peerAuth = verdict.ok ? verdict.description : '';
+  sa.peerAuthDetail = verdict.ok ? verdict.detail ?? '' : '';
   markEstablished(sa);
   sa.ctx.established(sa);
   const pending = sa.pendingChild!;
@@ -196,6 +197,7 @@ export async function processAuthRequest(sa: IkeSa, payloads: Payload[], header:
   const verdict = checkPeerAuth(sa, authP, signedOctets(keys.prf, sa.initRequest!, sa.nr, keys.skPRemote, idi));
   if (!verdict.ok) return refuse(`the initiator's AUTH: ${verdict.why}`);
   sa.peerAuth = verdict.description;
+  sa.peerAuthDetail = verdict.detail ?? '';
   const ourIdr = idPayload(36, sa.localId);
   const own = makeOwnAuth(sa, signedOctets(keys.prf, sa.initResponse!, sa.ni, keys.skPLocal, ourIdr));
   if (!own.ok) return refuse(`cannot authenticate ourselves: ${own.why}`);

@@ -48,6 +48,7 @@ function successor(old: IkeSa, initiator: boolean, spiI: Uint8Array, spiR: Uint8
   // A rekeyed IKE SA inherits the authentication of the one it replaces (RFC 7296 §2.8: no new AUTH).
   sa.localAuth = old.localAuth;
   sa.peerAuth = old.peerAuth;
+  sa.peerAuthDetail = old.peerAuthDetail;
   if (old.peerSignatureHashes !== undefined) sa.peerSignatureHashes = old.peerSignatureHashes;
   sa.ikeProposals = old.ikeProposals;
   sa.state = IkeState.ESTABLISHED;

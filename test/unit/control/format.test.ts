@@ -16,7 +16,7 @@ test('status lists interfaces, connections, totals and SAs, every line numbered 
     listening: [{ address: '127.0.0.1', port: 500 }],
     connections: [{ name: 'a', local: 'left', spd: '10.0.1.0/24===192.0.2.1[@w]...192.0.2.2[@e]===10.0.2.0/24', routing: 'unrouted', auto: 'add', ike: 'aes256-sha2', esp: 'aes_gcm', origin: 'f:1', ourAuth: 'rsasig', theirAuth: 'ecdsa', ourAutheap: 'none', theirAutheap: 'none' }],
     engine: {
-      ikeSas: [{ connection: 'a', serial: 1, initiator: true, spiI: '01', spiR: '02', state: 'ESTABLISHED_IKE_SA', localAddress: '192.0.2.1', remoteAddress: '192.0.2.2', localPort: 500, remotePort: 500, natLocal: false, natRemote: false, localId: '@w', remoteId: '@e', algorithms: 'AES_GCM_16_256-NONE-DH19', establishedAt: 5, localAuth: 'RSA with SHA2_512', peerAuth: 'ECDSA with SHA2_256' }],
+      ikeSas: [{ connection: 'a', serial: 1, initiator: true, spiI: '01', spiR: '02', state: 'ESTABLISHED_IKE_SA', localAddress: '192.0.2.1', remoteAddress: '192.0.2.2', localPort: 500, remotePort: 500, natLocal: false, natRemote: false, localId: '@w', remoteId: '@e', algorithms: 'AES_GCM_16_256-NONE-DH19', establishedAt: 5, localAuth: 'RSA with SHA2_512', peerAuth: 'ECDSA with SHA2_256', peerAuthDetail: "'P-256 ECDSA with SHA2_256' digital signature" }],
       childSas: [{ connection: 'a', serial: 2, ikeSerial: 1, spiIn: 0x1000, spiOut: 0x2000, localTs: ['10.0.1.0/24'], remoteTs: ['10.0.2.0/24'], mode: 'tunnel', algorithms: 'AES_GCM_16_256-NONE', localAddress: '192.0.2.1', remoteAddress: '192.0.2.2', encapsulated: false, reqid: 16389 }],
     },
     debug: [],

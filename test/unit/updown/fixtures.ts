@@ -50,6 +50,7 @@ export function ike(over: Partial<IkeSaInfo>): IkeSaInfo {
     establishedAt: 1_700_000_000,
     localAuth: 'authby=secret',
     peerAuth: 'authby=secret',
+    peerAuthDetail: '',
     ...over,
   };
 }
