@@ -136,6 +136,8 @@ export function buildConn(r: ResolvedConn, errors: ErrorList): ConnectionConfig 
     pfs: get(o, 'pfs'),
     ikelifetime: get(o, 'ikelifetime'),
     salifetime: get(o, 'salifetime'),
+    ipsecMaxBytes: get(o, 'ipsec-max-bytes'),
+    ipsecMaxPackets: get(o, 'ipsec-max-packets'),
     rekey: get(o, 'rekey'),
     reauth: get(o, 'reauth'),
     rekeymargin: get(o, 'rekeymargin'),

@@ -77,6 +77,9 @@ export interface ConnectionConfig {
   pfs: boolean;
   ikelifetime: number;
   salifetime: number;
+  /** ipsec-max-bytes= / ipsec-max-packets=: the hard count limits of each Child SA key, decimal (up to 2^64). */
+  ipsecMaxBytes: string;
+  ipsecMaxPackets: string;
   rekey: boolean;
   reauth: boolean;
   rekeymargin: number;

@@ -2,6 +2,7 @@
 // hashes everything one connection brings (SHA-256) and prints digest and length; a sender in the other sends
 // SIZE bytes (one random megabyte repeated with a counter), hashed as they go, optionally paced to a rate so
 // that the transfer spans a given time (rekeys during it). Not a test itself.
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 
 export interface NsRun {
@@ -80,6 +81,17 @@ export async function transfer(fromNs: string, toNs: string, size: number, o: Tr
   const sent = await inNs(fromNs, [process.execPath, '-e', TCP_CLIENT, String(size), o.to, o.from, String(o.bytesPerSecond ?? 0), String(port)], timeoutMs);
   const received = await server;
   return { sent, received, seconds: (Date.now() - started) / 1000 };
+}
+
+/** Both ends exited cleanly and the far end got all `size` bytes on the one connection, with the sender's SHA-256. */
+export function assertIntact(r: { sent: NsRun; received: NsRun }, size: number): void {
+  assert.equal(r.sent.code, 0, r.sent.stderr);
+  assert.equal(r.received.code, 0, r.received.stderr);
+  const [sentHash, sentLen] = r.sent.stdout.trim().split(' ');
+  const [gotHash, gotLen] = (r.received.stdout.trim().split('\n').pop() ?? '').split(' ');
+  assert.equal(Number(sentLen), size, 'the sender sent every byte');
+  assert.equal(Number(gotLen), size, 'the far end received every byte on the one connection');
+  assert.equal(gotHash, sentHash, 'SHA-256 at the far end matches');
 }
 
 export interface CheckedTransfer {
