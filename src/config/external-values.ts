@@ -49,7 +49,7 @@ function checkIds(conn: ConnectionConfig, errors: ConfigError[]): void {
 /** Parses each end's raw public key into `end.publicKey` (PEM paths relative to the file that names them). */
 function checkPublicKeys(conn: ConnectionConfig, errors: ConfigError[]): void {
   for (const end of [conn.left, conn.right]) {
-    for (const keyword of ['rsasigkey', 'ecdsakey'] as const) {
+    for (const keyword of ['rsasigkey', 'ecdsakey', 'pubkey'] as const) {
       const text = end[keyword];
       if (text === undefined) continue;
       const key = `${end.side}${keyword}`;
@@ -65,11 +65,26 @@ function checkPublicKeys(conn: ConnectionConfig, errors: ConfigError[]): void {
   }
 }
 
-/** Returns the problems with a conn's algorithm strings, IDs and public keys, each at its file:line. */
+/** leftckaid=: hex digits, '_' allowed between them, an even number of digits (Libreswan's ttodata, base 16); empty is unset. */
+function checkCkaids(conn: ConnectionConfig, errors: ConfigError[]): void {
+  for (const end of [conn.left, conn.right]) {
+    const text = end.ckaid;
+    if (text === undefined || text === '') continue;
+    const key = `${end.side}ckaid`;
+    const digits = text.replace(/_/g, '');
+    let why: string | undefined;
+    if (!/^[0-9a-fA-F]+(_[0-9a-fA-F]+)*$/.test(text)) why = 'not hexadecimal (hex digits only, optionally grouped with _; no 0x)';
+    else if (digits.length % 2 !== 0) why = 'an odd number of hex digits';
+    if (why !== undefined) errors.push(new ConfigError(originOf(conn, key), `${key}=${text}: ${why}`, { keyword: key }));
+  }
+}
+
+/** Returns the problems with a conn's algorithm strings, IDs, public keys and CKAIDs, each at its file:line. */
 export function validateExternalValues(conn: ConnectionConfig): ConfigError[] {
   const errors: ConfigError[] = [];
   checkAlgorithms(conn, errors);
   checkIds(conn, errors);
   checkPublicKeys(conn, errors);
+  checkCkaids(conn, errors);
   return errors;
 }

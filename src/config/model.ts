@@ -34,6 +34,8 @@ export interface EndConfig {
   cat: boolean;
   rsasigkey?: string;
   ecdsakey?: string;
+  /** leftpubkey=: an RSA or ECDSA key (Libreswan's showhostkey --pubkey form). */
+  pubkey?: string;
   /** The parsed leftrsasigkey= / leftpubkey= / leftecdsakey= (set by validateExternalValues); 'cert' for %cert. */
   publicKey?: PublicKeyInfo | 'cert';
   cert?: string;
@@ -75,6 +77,9 @@ export interface ConnectionConfig {
   pfs: boolean;
   ikelifetime: number;
   salifetime: number;
+  /** ipsec-max-bytes= / ipsec-max-packets=: the hard count limits of each Child SA key, decimal (up to 2^64). */
+  ipsecMaxBytes: string;
+  ipsecMaxPackets: string;
   rekey: boolean;
   reauth: boolean;
   rekeymargin: number;

@@ -1,4 +1,4 @@
-// Raw public keys of ipsec.conf: leftrsasigkey= (alias leftpubkey=) and leftecdsakey=. Accepted forms:
+// Raw public keys of ipsec.conf: leftrsasigkey=, leftpubkey= and leftecdsakey=. Accepted forms:
 //   0s<base64> / 0x<hex> of an RFC 3110 RSA key (exponent length, exponent, modulus) - Libreswan's form;
 //   0s / 0x of a DER SubjectPublicKeyInfo (RSA or EC: what `openssl pkey -pubout -outform DER` writes),
 //   or that base64 without 0s, as Libreswan 4's `showhostkey --pubkey` prints leftpubkey=;
@@ -141,7 +141,7 @@ function fromPemFile(file: string): KeyObject {
  * Parses a leftrsasigkey= / leftecdsakey= value. Returns null for %none, 'cert' for %cert; throws
  * PublicKeyError saying what is wrong (never the key itself: it is public, but long).
  */
-export function parsePublicKey(text: string, keyword: 'rsasigkey' | 'ecdsakey', baseDir: string): PublicKeyInfo | 'cert' | null {
+export function parsePublicKey(text: string, keyword: 'rsasigkey' | 'ecdsakey' | 'pubkey', baseDir: string): PublicKeyInfo | 'cert' | null {
   const t = text.trim();
   const lower = t.toLowerCase();
   if (t === '' || lower === '%none') return null;
@@ -165,7 +165,7 @@ export function parsePublicKey(text: string, keyword: 'rsasigkey' | 'ecdsakey', 
     try {
       return info(rsaFromRfc3110(bytes), 'the RFC 3110 key');
     } catch (e) {
-      // leftpubkey= (an alias here) may hold an EC point, as Libreswan's showhostkey --pubkey prints for ECDSA.
+      // leftpubkey= (and, leniently, leftrsasigkey=) may hold an EC point, as Libreswan's showhostkey --pubkey prints for ECDSA.
       const ec = ecFromPoint(bytes);
       if (ec !== null) return info(ec, 'the EC point');
       throw e;

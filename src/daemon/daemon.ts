@@ -121,13 +121,14 @@ export class Pluto {
     if (us !== undefined) {
       const info = us.native.info();
       this.datapathInfo = { address: dpAddress.address, port: info.port, tun: info.tunName };
-      this.logger.info(`userspace data path: TUN ${info.tunName}, ESP-in-UDP on ${dpAddress.address}:${info.port} (address from ${dpAddress.source})`);
+      this.logger.info(`userspace data path: TUN ${info.tunName}, ESP-in-UDP on ${dpAddress.address.includes(':') ? `[${dpAddress.address}]` : dpAddress.address}:${info.port} (address from ${dpAddress.source})`);
     }
     const dp = this.datapathInfo;
     this.updown = new UpdownDriver({
       logger: this.logger,
       stack: this.kernel.name === 'userspace' ? 'userspace' : this.kernel.name === 'recording' ? null : 'xfrm',
-      ...(dp !== undefined ? { tunDevice: dp.tun } : {}),
+      // --ike-port 0 (tests: any free port) is not known here; the data path's port is.
+      ...(dp !== undefined ? { tunDevice: dp.tun, ikePorts: [...(o.ikePort !== 0 ? [o.ikePort] : []), dp.port] } : {}),
       debug: () => this.logger.debugClasses().includes('updown'),
     });
     this.sockets = new IkeSockets({

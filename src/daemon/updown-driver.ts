@@ -17,6 +17,8 @@ export interface UpdownDriverOptions {
   stack: UpdownStack | null;
   /** PLUTO_TUN with the userspace stack. */
   tunDevice?: string;
+  /** PLUTO_IKE_PORTS with the userspace stack: the IKE and NAT-T ports this daemon sends from. */
+  ikePorts?: readonly number[];
   /** plutodebug=updown: the script traces itself. */
   debug?: () => boolean;
   /** Tests: run this instead (default runUpdown). */
@@ -110,6 +112,7 @@ export class UpdownDriver {
           ...(ike !== undefined ? { ike } : {}),
           stack,
           ...(stack === 'userspace' && this.o.tunDevice !== undefined ? { tunDevice: this.o.tunDevice } : {}),
+          ...(stack === 'userspace' && this.o.ikePorts !== undefined ? { ikePorts: this.o.ikePorts } : {}),
           ...(interfaceName !== undefined ? { interfaceName } : {}),
           ...(child !== undefined ? { addTime: Math.floor(Date.now() / 1000) } : {}),
           debug: this.o.debug?.() ?? false,

@@ -1,7 +1,8 @@
 // A Child SA (ESP) as the kernel holds it: two SAs (in and out) and the out/in/fwd policies that send
 // traffic through them; installed and removed through the Kernel interface.
 import type { ChildSaInfo } from './engine-api';
-import type { Kernel, KernelPolicy, KernelSa, KernelSelector, SaMode } from '../kernel/kernel';
+import type { Kernel, KernelPolicy, KernelSa, KernelSaLifetimes, KernelSelector, SaMode } from '../kernel/kernel';
+import { childSaLifetimes } from './sa-lifetimes';
 import { selectorKey, selectorPriority } from '../kernel/priority';
 import type { ConnectionConfig } from '../config/model';
 import { formatNegotiated, type Negotiated } from './proposals';
@@ -38,9 +39,12 @@ export class ChildSa {
    */
   peerRekey?: { ni: Uint8Array; nr: Uint8Array; replacement: ChildSa };
   private readonly outSelectors: KernelSelector[];
+  /** Drawn once (the fuzz is random): both SAs of this Child SA carry the same limits. */
+  private readonly lifetimes: KernelSaLifetimes;
 
   constructor(readonly p: ChildSaParams) {
     this.outSelectors = kernelSelectors(p.localTs, p.remoteTs);
+    this.lifetimes = childSaLifetimes(p.conn, p.initiator);
   }
 
   get serial(): number {
@@ -50,7 +54,6 @@ export class ChildSa {
   private sa(direction: 'in' | 'out', keys: EspDirectionKeys, selector: KernelSelector): KernelSa {
     const { p } = this;
     const out = direction === 'out';
-    const life = p.conn.salifetime;
     const sa: KernelSa = {
       spi: out ? p.spiOut : p.spiIn,
       src: out ? p.localAddress : p.remoteAddress,
@@ -62,10 +65,7 @@ export class ChildSa {
       esn: p.alg.esn,
       replayWindow: p.conn.replayWindow,
       selector,
-      lifetimes: {
-        softBytes: 0, hardBytes: 0, softPackets: 0, hardPackets: 0,
-        softSeconds: Math.max(1, life - p.conn.rekeymargin), hardSeconds: life,
-      },
+      lifetimes: this.lifetimes,
       direction,
     };
     if (keys.integ !== undefined) sa.integ = { id: p.alg.integ, key: keys.integ };

@@ -70,8 +70,10 @@ export class IkeEngine implements IkeEngineApi {
       if (sa.state !== IkeState.ESTABLISHED) continue;
       const child = sa.children.find((c) => (c.p.spiIn === e.spi && c.p.localAddress === e.dst) || (c.p.spiOut === e.spi && c.p.remoteAddress === e.dst));
       if (child === undefined) continue;
+      const which = `${e.spi === child.p.spiIn ? 'inbound' : 'outbound'} SA ${e.spi.toString(16).padStart(8, '0')} of Child SA #${child.serial}`;
       if (!e.hard) {
         if (sa.conn.rekey && !child.rekeying) {
+          sa.log(`soft lifetime of ${which} reached: rekeying`);
           child.rekeying = true;
           // Not tracked: it settles only when the peer answers (its steps are tracked one by one).
           rekeyChild(sa, child).catch((err: unknown) => {
@@ -79,10 +81,10 @@ export class IkeEngine implements IkeEngineApi {
             this.deps.logger.warn(`"${sa.conn.name}" #${child.serial}: rekey failed: ${(err as Error).message}`);
           });
         }
-      } else if (!sa.hasOutstanding) {
-        deleteChild(sa, child, 'hard lifetime expired');
       } else {
-        this.track(sa.removeChild(child, 'hard lifetime expired'));
+        sa.log(`hard lifetime of ${which} reached: deleting it`);
+        if (!sa.hasOutstanding) deleteChild(sa, child, 'hard lifetime expired');
+        else this.track(sa.removeChild(child, 'hard lifetime expired'));
       }
       return;
     }

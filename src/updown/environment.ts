@@ -27,6 +27,11 @@ export interface UpdownRequest {
   interfaceName?: string;
   /** PLUTO_TUN: the userspace data path's TUN device (our addition; only with stack 'userspace'). */
   tunDevice?: string;
+  /**
+   * PLUTO_IKE_PORTS: this daemon's UDP ports for IKE and ESP-in-UDP, "500 4500" (our addition; only with stack
+   * 'userspace', where host-to-host routes into the TUN must let this host's packets from them pass).
+   */
+  ikePorts?: readonly number[];
   /** Resolved addresses when the conn says %defaultroute/%any; the child's addresses win when present. */
   localAddress?: string;
   remoteAddress?: string;
@@ -249,6 +254,7 @@ export function buildUpdownEnvironment(req: UpdownRequest): Record<string, strin
   set('PLUTO_PEER_CA', req.peerCa ?? '');
   set('PLUTO_STACK', req.stack);
   if (req.stack === 'userspace' && req.tunDevice !== undefined) set('PLUTO_TUN', req.tunDevice);
+  if (req.stack === 'userspace' && req.ikePorts !== undefined && req.ikePorts.length > 0) set('PLUTO_IKE_PORTS', req.ikePorts.join(' '));
   set('PLUTO_DNS_RESOLVER', req.dnsResolver ?? 'file');
   if (conn.metric !== 0) set('PLUTO_METRIC', String(conn.metric));
   if (conn.mtu !== undefined && conn.mtu !== 0) set('PLUTO_MTU', String(conn.mtu));

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 
 import { canUseNetns, WEST_NATTED, withTunnel } from './datapath-hosts';
-import { ping, tcpCounter, transfer } from './datapath-tcp';
+import { checkedTransfer as transfer, ping, tcpCounter } from './tcp-transfer';
 import { ensurePackages, NAT_PACKAGES } from '../helpers/packages';
 
 const skip = canUseNetns() ?? (spawnSync('ping', ['-V']).error ? 'no ping (apt-get install -y iputils-ping)' : undefined);

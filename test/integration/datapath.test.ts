@@ -4,11 +4,11 @@
 // socket are sorted and counted; lifetimes raise expire events. Needs root, `ip netns` and /dev/net/tun.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
 import { canUseNetns, withTunnel } from './datapath-hosts';
-import { inNs, ping, tcpCounter, transfer } from './datapath-tcp';
+import { checkedTransfer as transfer, inNs, ping, tcpCounter } from './tcp-transfer';
 
 const skip = canUseNetns() ?? (spawnSync('ping', ['-V']).error ? 'no ping (apt-get install -y iputils-ping)' : undefined);
 const inject = path.join(__dirname, 'datapath-inject.js');
@@ -69,11 +69,17 @@ test('datapath: replayed and tampered ESP are dropped and counted, keep-alives c
     assert.equal(after.global.delivered, before.global.delivered, 'nothing injected reached the TUN');
 
     // sendIke: east → a socket on west's 192.0.2.1:4501, with the marker in front.
-    const receiver = inNs(westNs, [process.execPath, inject, JSON.stringify({ mode: 'receive', bind: '192.0.2.1', bindPort: 4501 })], 10_000);
-    await new Promise((r) => setTimeout(r, 300));
+    const receiver = spawn('ip', ['netns', 'exec', westNs, process.execPath, inject, JSON.stringify({ mode: 'receive', bind: '192.0.2.1', bindPort: 4501 })], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const timer = setTimeout(() => receiver.kill('SIGKILL'), 10_000);
+    let out = '';
+    receiver.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise((r) => receiver.once('exit', r));
+    // Send only once it is bound (it says so), however slow the machine.
+    while (!out.includes('listening') && receiver.exitCode === null) await new Promise((r) => setTimeout(r, 20));
     await east.request('sendIke', { message: 'beef02', address: '192.0.2.1', port: 4501 });
-    const got = await receiver;
-    assert.equal(got.stdout.trim().split('\n').pop(), '00000000beef02');
+    await exited;
+    clearTimeout(timer);
+    assert.equal(out.trim().split('\n').pop(), '00000000beef02');
     assert.equal((await ping(westNs, '10.2.0.1', '10.1.0.1', 1)).code, 0, 'the tunnel still works');
   });
 });

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { runIpsec } from '../helpers/cli';
-import { createHostPair, type HostPair, type HostSide } from '../helpers/netns';
+import { createHostPair, type HostPair, type HostPairOptions, type HostSide } from '../helpers/netns';
 import { IPSEC_BIN } from '../helpers/paths';
 import { killPlutosIn, waitFor, type TestContextLike } from './daemon-harness';
 
@@ -73,9 +73,10 @@ async function waitLinksUp(hosts: HostPair): Promise<void> {
   if (!(await waitFor(up, 5000))) throw new Error('the veth pair did not come up');
 }
 
-export async function netnsPair(t: TestContextLike, conf: Record<HostSide, string>, psk: Record<HostSide, string>): Promise<NetnsPair> {
+/** `hostOptions`: createHostPair's (e.g. { ipv6: true } for outer and inner IPv6 addresses too). */
+export async function netnsPair(t: TestContextLike, conf: Record<HostSide, string>, psk: Record<HostSide, string>, hostOptions: Omit<HostPairOptions, 'prefix'> = {}): Promise<NetnsPair> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swanlet-pair-'));
-  const hosts = createHostPair({ prefix: 'swlpp' });
+  const hosts = createHostPair({ ...hostOptions, prefix: 'swlpp' });
   const running: Partial<Record<HostSide, RunningSide>> = {};
   t.after(async () => {
     for (const r of Object.values(running)) if (r && r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');

@@ -16,8 +16,10 @@ import { ensurePackages, STRONGSWAN_PACKAGES } from '../helpers/packages';
 import { IPSEC_BIN } from '../helpers/paths';
 import { startCharon, type Charon, type ChildSaInfo as SwanChild, type IkeSaInfo as SwanIke, type SwanctlConnection } from '../helpers/strongswan';
 import { killPlutosIn, waitFor } from '../integration/daemon-harness';
+import type { PubkeyAuth } from './pubkey-auth';
 
 export const PSK = 'daemon-vs-charon-psk-0123456789';
+const PSK_SECRETS = `@west @east : PSK "${PSK}"\n`;
 /** Our conn name and charon's connection and child names, the same in every test. */
 export const CONN = 'tun';
 export const CHILD = 'net';
@@ -39,6 +41,8 @@ export interface Suite {
   ourExtra?: string[];
   /** charon's `encap = yes`. */
   swanEncap?: boolean;
+  /** Raw public keys on both sides instead of the PSK. */
+  pubkey?: PubkeyAuth;
 }
 
 export interface Ours {
@@ -95,7 +99,7 @@ export class DaemonCharonWorld {
 
   private async startPluto(): Promise<void> {
     fs.writeFileSync(this.config, 'config setup\n\tplutodebug=base\n');
-    fs.writeFileSync(this.secrets, `@west @east : PSK "${PSK}"\n`, { mode: 0o600 });
+    fs.writeFileSync(this.secrets, PSK_SECRETS, { mode: 0o600 });
     // pluto listens only on interfaces that are up.
     const up = async (): Promise<boolean> => /state UP/.test((await this.pair.exec('west', 'ip', ['link', 'show', this.pair.west.iface])).stdout);
     const deadline = Date.now() + 5000;
@@ -167,7 +171,8 @@ export class DaemonCharonWorld {
       `\tright=${east.outer}`,
       '\trightid=@east',
       `\trightsubnet=${east.innerSubnet}`,
-      '\tauthby=secret',
+      `\tauthby=${suite.pubkey?.authby ?? 'secret'}`,
+      ...(suite.pubkey?.ourKeyLines ?? []).map((l) => `\t${l}`),
       `\tike=${suite.ike}`,
       `\tesp=${suite.esp}`,
       '\tretransmit-interval=250',
@@ -183,12 +188,18 @@ export class DaemonCharonWorld {
       remoteAddrs: [west.outer],
       proposals: [suite.swanIke],
       ...(suite.swanEncap ? { encap: true } : {}),
-      local: { auth: 'psk', id: '@east' },
-      remote: { auth: 'psk', id: '@west' },
+      local: suite.pubkey?.charonLocal ?? { auth: 'psk', id: '@east' },
+      remote: suite.pubkey?.charonRemote ?? { auth: 'psk', id: '@west' },
       children: [{ name: CHILD, localTs: [east.innerSubnet], remoteTs: [west.innerSubnet], espProposals: [suite.swanEsp] }],
     };
-    this.charon.writeConfig({ connections: [swan], secrets: { psk: [{ ids: ['@west', '@east'], secret: PSK }] } });
+    this.charon.writeConfig({ connections: [swan], secrets: { psk: [{ ids: ['@west', '@east'], secret: PSK }], ...suite.pubkey?.charonSecrets } });
     await this.charon.loadAll();
+    // Our private key goes into ipsec.secrets, which the daemon rereads (as an administrator would) when it changed.
+    const secrets = PSK_SECRETS + (suite.pubkey?.ourSecrets ?? '');
+    if (fs.readFileSync(this.secrets, 'utf8') !== secrets) {
+      fs.writeFileSync(this.secrets, secrets, { mode: 0o600 });
+      await this.ipsecOk('auto', '--rereadsecrets');
+    }
     await this.ipsecOk('auto', '--config', this.config, '--replace', CONN);
   }
 

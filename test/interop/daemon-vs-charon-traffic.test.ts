@@ -3,9 +3,11 @@
 // far end while charon and we rekey the Child SA and the IKE SA under it: the connection must survive.
 // What each side counts (swanctl --list-sas, ipsec whack --trafficstatus --json) must show the traffic.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 
 import { PING_PACKAGES } from '../helpers/packages';
+import { waitFor } from '../integration/daemon-harness';
 import { transfer } from '../integration/tcp-transfer';
 import { assertAgreement, CHILD, CONN, DaemonCharonWorld, skipReason, spiHex, type Suite } from './daemon-charon-harness';
 
@@ -24,6 +26,12 @@ after(async () => {
   await world?.stop();
 });
 
+/** west's route to east's inner address goes into the data path's TUN (ipsecN). */
+function routedIntoTun(w: DaemonCharonWorld): boolean {
+  const r = spawnSync('ip', ['-n', w.pair.west.ns, 'route', 'get', w.pair.east.inner], { encoding: 'utf8' });
+  return / dev ipsec\d+ /.test(r.stdout ?? '');
+}
+
 async function ping(w: DaemonCharonWorld, from: 'west' | 'east', count: number): Promise<string> {
   const src = w.pair[from].inner;
   const dst = w.pair[from === 'west' ? 'east' : 'west'].inner;
@@ -38,6 +46,8 @@ for (const initiator of ['pluto', 'charon'] as const) {
       else assert.match(await w.charon.initiate(CHILD), /initiate completed successfully/);
       const { ours } = await assertAgreement(w, initiator === 'pluto');
       assert.deepEqual([ours.traffic[0]!.inBytes, ours.traffic[0]!.outBytes], [0, 0], 'nothing carried yet');
+      // As responder, our up-client (the route into the TUN) runs just after the SA is installed.
+      assert.ok(await waitFor(() => routedIntoTun(w), 10_000), 'our updown routed the peer subnet into the TUN');
 
       assert.match(await ping(w, 'west', 3), / 3 received/);
       assert.match(await ping(w, 'east', 3), / 3 received/);

@@ -6,9 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TestContext } from 'node:test';
 
+import type { PubkeyAuth } from './pubkey-auth';
 import { createHostPair, type HostPair } from '../helpers/netns';
 import {
-  startCharon, type Charon, type ChildSaInfo as SwanChild, type IkeSaInfo as SwanIke, type SwanctlEndpoint, type SwanctlSecrets,
+  startCharon, type Charon, type ChildSaInfo as SwanChild, type IkeSaInfo as SwanIke,
 } from '../helpers/strongswan';
 import type { ChildSaInfo } from '../../src/ikev2/engine-api';
 import { EngineProcess, type DriverStatus } from './engine-process';
@@ -31,16 +32,6 @@ export interface Suite {
 }
 
 /** Public-key authentication instead of the PSK: our conn's authby= and key lines, charon's endpoints and keys. */
-export interface PubkeyAuth {
-  authby: string;
-  /** e.g. leftecdsakey=0s..., rightpubkey=/path/east.pub */
-  engineKeyLines: string[];
-  /** Our ipsec.secrets (e.g. `@west : ECDSA "/path/west.key"`). */
-  engineSecrets: string;
-  charonLocal: SwanctlEndpoint;
-  charonRemote: SwanctlEndpoint;
-  charonSecrets: SwanctlSecrets;
-}
 
 export interface World {
   pair: HostPair;
@@ -68,7 +59,7 @@ export function engineConf(pair: HostPair, suite: Suite, ipv6 = false, pubkey?: 
     '\trightid=@east',
     `\trightsubnet=${e.subnet}`,
     `\tauthby=${pubkey?.authby ?? 'secret'}`,
-    ...(pubkey?.engineKeyLines ?? []).map((l) => `\t${l}`),
+    ...(pubkey?.ourKeyLines ?? []).map((l) => `\t${l}`),
     '\tikev2=insist',
     `\tike=${suite.ike}`,
     `\tesp=${suite.esp}`,
@@ -111,7 +102,7 @@ export async function withEngineAndCharon(
       secrets: opts.pubkey?.charonSecrets ?? { psk: [{ ids: ['@west', '@east'], secret: opts.charonPsk ?? PSK }] },
     });
     await charon.loadAll();
-    const secrets = opts.pubkey?.engineSecrets ?? `@west @east : PSK "${opts.enginePsk ?? PSK}"\n`;
+    const secrets = opts.pubkey?.ourSecrets ?? `@west @east : PSK "${opts.enginePsk ?? PSK}"\n`;
     engine = await EngineProcess.start(pair, 'west', w.outer, engineConf(pair, suite, ipv6, opts.pubkey), secrets);
     await fn({ pair, engine, charon });
   } catch (e) {

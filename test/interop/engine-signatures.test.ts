@@ -2,15 +2,12 @@
 // `pubkeys = ...`; charon's signature_authentication is on by default, so both sides use RFC 7427):
 // ECDSA P-256 and RSA, each with us as initiator and as responder, and a wrong key refused each way.
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
 
-import { rfc3110Of } from '../../src/config/public-keys';
 import { ensurePackages, STRONGSWAN_PACKAGES } from '../helpers/packages';
-import { assertAgreement, withEngineAndCharon, type PubkeyAuth, type Suite } from './engine-setup';
+import { assertAgreement, withEngineAndCharon, type Suite } from './engine-setup';
+import { pubkeyAuth, withKeyDir as withKeys, type Keys } from './pubkey-auth';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const skip: string | false = isRoot ? (ensurePackages([...STRONGSWAN_PACKAGES]) ?? false) : 'needs root (network namespaces)';
@@ -18,57 +15,10 @@ if (skip) console.log(`# engine-signatures skipped: ${skip}`);
 
 const SUITE: Suite = { ike: 'aes_gcm256-sha2_256;dh19', esp: 'aes_gcm256', swanIke: 'aes256gcm16-prfsha256-ecp256', swanEsp: 'aes256gcm16' };
 
-interface Keys {
-  privateKey: KeyObject;
-  publicKey: KeyObject;
-}
-
-/** Key files in a temporary directory: ours (PKCS#8), charon's (SEC1 / PKCS#1, which its ecdsa/ and rsa/ directories read). */
-function keyFiles(dir: string, name: string, k: Keys): { pkcs8: string; native: string; pub: string } {
-  const pkcs8 = path.join(dir, `${name}.pem`);
-  const native = path.join(dir, `${name}.key`);
-  const pub = path.join(dir, `${name}.pub`);
-  fs.writeFileSync(pkcs8, k.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
-  fs.writeFileSync(native, k.privateKey.export({ format: 'pem', type: k.privateKey.asymmetricKeyType === 'ec' ? 'sec1' : 'pkcs1' }), { mode: 0o600 });
-  fs.writeFileSync(pub, k.publicKey.export({ format: 'pem', type: 'spki' }));
-  return { pkcs8, native, pub };
-}
-
-/**
- * The world's authentication: west's key for us (ipsec.secrets) and its public key for charon; east's key
- * for charon and its public key for us. `charonSeesWest` / `weSeeEast` replace the public key each side
- * believes in (a wrong key).
- */
-function pubkeyAuth(dir: string, kind: 'rsa' | 'ecdsa', west: Keys, east: Keys, wrong: { charonSeesWest?: Keys; weSeeEast?: Keys } = {}): PubkeyAuth {
-  const w = keyFiles(dir, 'west', west);
-  const e = keyFiles(dir, 'east', east);
-  const charonWestPub = wrong.charonSeesWest ? keyFiles(dir, 'west-impostor', wrong.charonSeesWest).pub : w.pub;
-  const eastForUs = wrong.weSeeEast ?? east;
-  const ourKey = kind === 'rsa' ? `leftrsasigkey=0s${rfc3110Of(west.publicKey).toString('base64')}` : `leftecdsakey=0s${west.publicKey.export({ format: 'der', type: 'spki' }).toString('base64')}`;
-  const theirs = kind === 'rsa' ? `rightrsasigkey=0s${rfc3110Of(eastForUs.publicKey).toString('base64')}` : `rightpubkey=${keyFiles(dir, 'east-as-we-see-it', eastForUs).pub}`;
-  return {
-    authby: kind === 'rsa' ? 'rsasig' : 'ecdsa',
-    engineKeyLines: [ourKey, theirs],
-    engineSecrets: `@west : ${kind === 'rsa' ? 'RSA' : 'ECDSA'} "${w.pkcs8}"\n`,
-    charonLocal: { auth: 'pubkey', id: '@east', pubkeys: [e.pub] },
-    charonRemote: { auth: 'pubkey', id: '@west', pubkeys: [charonWestPub] },
-    charonSecrets: kind === 'rsa' ? { rsaKeys: [e.native] } : { ecdsaKeys: [e.native] },
-  };
-}
-
 const KINDS = {
   ecdsa: { gen: (): Keys => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }), charonScheme: 'ECDSA_WITH_SHA256_DER', ours: /^ECDSA with SHA2_(256|384|512)$/ },
   rsa: { gen: (): Keys => generateKeyPairSync('rsa', { modulusLength: 2048 }), charonScheme: 'RSA_EMSA_PSS_SHA2_512(_SALT_64)?', ours: /^RSA with SHA2_(256|384|512)( \(PKCS#1 v1\.5\))?$/ },
 } as const;
-
-async function withKeys(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swanlet-sigkeys-'));
-  try {
-    await fn(dir);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 for (const kind of ['ecdsa', 'rsa'] as const) {
   const k = KINDS[kind];

@@ -17,13 +17,16 @@ export const END_KEYWORDS: readonly KeywordDef[] = [
   e('updown', str, { default: 'ipsec _updown' }),
   e('cat', yesno, { default: false }),
   e('id', { kind: 'external', what: 'id' }),
-  e('rsasigkey', str, { aliases: ['pubkey'] }),
+  // Three keywords in Libreswan 4.10 (readwriteconf keeps each name): an RSA key, an ECDSA key, either.
+  e('rsasigkey', str),
   e('ecdsakey', str),
+  e('pubkey', str),
   e('cert', str),
   e('ckaid', str),
   e('ca', str),
-  // ipsec.conf(5): rsasig (rsa), the rsa-sha2 family, ecdsa, secret, null; eaponly/never as Libreswan's parser allows.
-  e('auth', oneOf(['rsasig', 'rsa-sha1', 'rsa-sha2', 'rsa-sha2_256', 'rsa-sha2_384', 'rsa-sha2_512', 'ecdsa', 'ecdsa-sha2', 'ecdsa-sha2_256', 'ecdsa-sha2_384', 'ecdsa-sha2_512', 'secret', 'null', 'eaponly', 'never'], { rsa: 'rsasig' })),
+  // Libreswan 4.10's addconn takes one of these, in any case (the hash-restricted rsa-sha2... / ecdsa-sha2...
+  // words are authby= words only: "keyword auth, invalid value").
+  e('auth', oneOf(['rsasig', 'ecdsa', 'secret', 'null', 'eaponly', 'never'], { rsa: 'rsasig' })),
   e('autheap', oneOf(['none', 'tls']), { default: 'none' }),
   e('ikeport', { kind: 'port' }),
   e('sendcert', oneOf(['sendifasked', 'always', 'never']), { default: 'sendifasked' }),

@@ -67,7 +67,7 @@ export function time(max?: number): ValueKind {
   return { kind: 'time', bareUnit: 's', max };
 }
 
-/** An enum whose words are their own canonical form, plus optional alias spellings. */
+/** An enum whose words are their own canonical form, plus optional alias spellings; matched in any case. */
 export function oneOf(words: readonly string[], aliases: Readonly<Record<string, string>> = {}): ValueKind {
   const map: Record<string, string> = {};
   for (const w of words) map[w] = w;

@@ -175,7 +175,8 @@ export function parseValue(kind: ValueKind, text: string): Parsed<ConfValue> {
     case 'percent':
       return parsePercent(text);
     case 'enum': {
-      const v = kind.map[text];
+      // Libreswan 4.10 matches enum words in any case (type=TUNNEL, auto=ADD); yes/no values are not enums.
+      const v = kind.map[text] ?? kind.map[text.toLowerCase()];
       return v === undefined ? fail(`'${text}' is not a valid value`, `one of ${Object.keys(kind.map).join(', ')}`) : { ok: true, value: v };
     }
     case 'enumList':

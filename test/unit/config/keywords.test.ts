@@ -131,3 +131,24 @@ test('per-side keywords land in their EndConfig', () => {
   assert.equal(c.left.vti!.text, '10.9.9.1/30');
   assert.equal(c.options.get('rightid')!.origin!.line, 5);
 });
+
+test('leftauth=/rightauth= take what Libreswan 4.10 takes: one of rsasig, rsa, ecdsa, secret, null, eaponly, never, in any case', () => {
+  const conf = (l: string, r: string): string => `conn a\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tleftauth=${l}\n\trightauth=${r}\n`;
+  const c = parse(conf('ECDSA', 'Rsa')).conns[0]!;
+  assert.deepEqual([c.left.auth, c.right.auth], ['ecdsa', 'rsasig']);
+  for (const w of ['rsasig', 'secret', 'null', 'eaponly', 'never', 'NULL', 'Secret']) assert.doesNotThrow(() => parse(conf(w, 'secret')), w);
+  // The hash-restricted words are authby= words only: Libreswan's addconn says "keyword auth, invalid value".
+  for (const w of ['rsa-sha1', 'rsa-sha2', 'rsa-sha2_256', 'ecdsa-sha2', 'ecdsa-sha2_384', 'rsasig,ecdsa']) {
+    assert.match(refused(conf(w, 'secret'))[0]!, /^test\.conf:4: keyword 'leftauth'/, w);
+  }
+});
+
+test('enum values match in any case, as Libreswan 4.10 reads them (type=TUNNEL, auto=ADD); yes/no values do not', () => {
+  const c = conn('\ttype=TUNNEL\n\tauto=ADD\n\tdpdaction=CLEAR\n\tikev2=YES\n\tfragmentation=Force');
+  assert.equal(c.options.get('type')?.text, 'tunnel');
+  assert.equal(c.options.get('auto')?.text, 'add');
+  assert.equal(c.options.get('dpdaction')?.text, 'clear');
+  assert.equal(c.options.get('fragmentation')?.text, 'force');
+  // Libreswan's lexer refuses pfs=No outright ("syntax error").
+  assert.match(refused('conn a\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tpfs=No\n')[0]!, /pfs.*yes\/no/);
+});

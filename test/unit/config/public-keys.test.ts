@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { parseIpsecConfText } from '../../../src/config';
+import { parseIpsecConfText, writeConfigText } from '../../../src/config';
 import { IkeId } from '../../../src/config/id';
 import { ckaidOf, parsePublicKey, PublicKeyError, rfc3110Of, rsaFromRfc3110 } from '../../../src/config/public-keys';
 import { loadSecrets } from '../../../src/config/secrets';
@@ -139,5 +139,29 @@ test('--nssdir key store: PEM private keys found by CKAID; ipsec.secrets key nam
     await assert.rejects(loadSecrets(secretsFile, { nssdir: nss }), /ipsec\.secrets:1: .*host-rsa\.pem holds a rsa key, not ECDSA/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('leftpubkey= is its own keyword, as in Libreswan 4.10: readwriteconf writes it back as leftpubkey=, not leftrsasigkey=', () => {
+  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const spki = publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey;
+  const text = `conn a\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tauthby=rsasig,ecdsa\n\trightpubkey=0s${spki}\n\tleftrsasigkey=0s${rfc3110Of(rsa).toString('base64')}\n`;
+  const loaded = parseIpsecConfText(text, '/tmp/pubkey-kw.conf');
+  const written = writeConfigText(loaded);
+  assert.match(written, new RegExp(`^\\trightpubkey=0s${spki.replace(/[+/]/g, '\\$&')}$`, 'm'));
+  assert.doesNotMatch(written, /^\trightrsasigkey=/m);
+  assert.match(written, /^\tleftrsasigkey=0s/m);
+  const right = loaded.conns[0]!.right.publicKey;
+  assert.ok(right !== undefined && right !== 'cert' && right.ckaid === ckaidOf(publicKey), 'rightpubkey= still gives the peer key');
+});
+
+test('leftckaid= must be hex (underscores allowed between digits) with an even number of digits, as Libreswan 4.10 checks', () => {
+  const conf = (ckaid: string): string => `conn a\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tauthby=rsasig\n\tleftckaid=${ckaid}\n`;
+  for (const good of ['0123456789abcdef0123456789abcdef01234567', '0123ABCD', '01_23', '']) {
+    assert.doesNotThrow(() => parseIpsecConfText(conf(good), '/tmp/ckaid.conf'), good);
+  }
+  for (const [bad, why] of [['xyz', /leftckaid=xyz: not hexadecimal/], ['0x0123abcd', /not hexadecimal/], ['01:23', /not hexadecimal/], ['012', /odd number of hex digits/]] as const) {
+    assert.throws(() => parseIpsecConfText(conf(bad), '/tmp/ckaid.conf'), (e: Error) => /\/tmp\/ckaid\.conf:5: keyword 'leftckaid'/.test(e.message) && why.test(e.message), bad);
   }
 });

@@ -148,6 +148,8 @@ test('bad SA parameters are JS errors, never crashes', () => {
   assert.throws(() => dp.addSa(saParams({ selector: sel('10.1.0.0/24', 'nope') })), { code: 'ERR_IPSEC_BAD_SELECTOR' });
   assert.throws(() => dp.addSa(saParams({ lifetimes: { hardBytes: -5 } })), TypeError);
   assert.throws(() => dp.addSa(null as unknown as DatapathSaParams), TypeError);
+  assert.throws(() => dp.addSa(saParams({ mode: 'beet' as 'tunnel' })), { code: 'ERR_IPSEC_BAD_MODE' });
+  assert.throws(() => dp.addSa(saParams({ mode: 'transport', selector: sel('2001:db8::1/128', '2001:db8::2/128') })), { code: 'ERR_IPSEC_BAD_SELECTOR' }, 'transport: the selector has the outer family');
   assert.equal(dp.saCounters(0x1234, 'out'), undefined, 'nothing half-installed');
   assert.throws(() => dp.sendIke(Buffer.from('x'), '192.0.2.2', 4500), { code: 'ERR_IPSEC_SEND' }, 'not running');
   assert.throws(() => dp.sendIke(Buffer.from('x'), 'nowhere', 4500), { code: 'ERR_IPSEC_BAD_ADDRESS' });
@@ -160,4 +162,7 @@ test('bad data path options are JS errors', () => {
   assert.throws(() => createDatapath({ ...ok, mtu: 100 }, () => undefined), { code: 'ERR_OUT_OF_RANGE' });
   assert.throws(() => createDatapath({ ...ok, port: 65536 }, () => undefined), { code: 'ERR_OUT_OF_RANGE' });
   assert.throws(() => createDatapath(ok, 'no' as unknown as () => void), TypeError);
+  assert.throws(() => createDatapath({ ...ok, queues: 0 }, () => undefined), { code: 'ERR_OUT_OF_RANGE' });
+  assert.throws(() => createDatapath({ ...ok, queues: 65 }, () => undefined), { code: 'ERR_OUT_OF_RANGE' });
+  assert.throws(() => createDatapath({ ...ok, queues: -1 }, () => undefined), TypeError);
 });

@@ -97,6 +97,10 @@ test('host-to-host: -host verb, the host as client /32 with mask 255.255.255.255
   assert.equal(env.PLUTO_PEER_CLIENT_MASK, '255.255.255.255');
   assert.equal(env.PLUTO_STACK, 'xfrm');
   assert.equal(env.PLUTO_TUN, undefined);
+  assert.equal(buildUpdownEnvironment({ operation: 'down', conn: c, child: child({}), stack: 'xfrm', ikePorts: [500, 4500] }).PLUTO_IKE_PORTS, undefined, 'userspace only');
+  const us = buildUpdownEnvironment({ operation: 'up', conn: c, child: child({}), stack: 'userspace', tunDevice: 'ipsec0', ikePorts: [500, 4500] });
+  assert.equal(us.PLUTO_VERB, 'up-host');
+  assert.equal(us.PLUTO_IKE_PORTS, '500 4500', 'the ports host_up keeps out of the TUN');
   assert.equal(env.PLUTO_MY_SOURCEIP, undefined);
   assert.equal(env.PLUTO_MOBIKE_EVENT, undefined);
   assert.equal(env.PLUTO_INTERFACE, 'NULL');
