@@ -4,13 +4,12 @@
 // the transfer's SHA-256 intact at the far end. ipsec-max-packets= with rekey=no: the hard expiry deletes
 // the Child SA on both ends. (Time lifetimes: tunnel.test.ts rekeys on salifetime= during its transfer.)
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import { test } from 'node:test';
 
 import { ensurePackages, PING_PACKAGES } from '../helpers/packages';
 import { canUseNetns } from './datapath-hosts';
-import { waitFor } from './daemon-harness';
-import { netnsPair, waitStatus, westEastConn, type NetnsPair, type PairStatus } from './pluto-pair-harness';
+import { waitFor, type TestContextLike } from './daemon-harness';
+import { readLog, upWestEast, waitStatus, type NetnsPair, type PairStatus } from './pluto-pair-harness';
 import { assertIntact, inNs, transfer } from './tcp-transfer';
 
 const skip = canUseNetns() ?? ensurePackages(PING_PACKAGES) ?? undefined;
@@ -24,19 +23,8 @@ interface TrafficJson {
   outBytes: number;
 }
 
-const up = (s: PairStatus): boolean => s.engine.ikeSas.some((sa) => sa.state === 'ESTABLISHED_IKE_SA') && s.engine.childSas.length >= 1;
-
-async function tunnelUp(t: Parameters<typeof netnsPair>[0], westExtra: string): Promise<NetnsPair> {
-  const pair = await netnsPair(t, {
-    west: westEastConn('west-east', IKE, ESP, `\tauto=add\n${westExtra}`),
-    east: westEastConn('west-east', IKE, ESP, '\tauto=add\n'),
-  }, { west: PSK, east: PSK });
-  await pair.start('east');
-  await pair.start('west');
-  const r = pair.ipsec('west', 'auto', '--up', 'west-east');
-  assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.ok(up(await waitStatus(pair, 'east', up)), 'east has the Child SA');
-  return pair;
+async function tunnelUp(t: TestContextLike, westExtra: string): Promise<NetnsPair> {
+  return (await upWestEast(t, { ike: IKE, esp: ESP, psk: PSK, westExtra })).pair;
 }
 
 function traffic(pair: NetnsPair, side: 'west' | 'east'): TrafficJson[] {
@@ -50,8 +38,6 @@ function counters(pair: NetnsPair, side: 'west' | 'east'): Record<string, number
   assert.equal(s.kernel, 'userspace', `${side} drives the userspace data path`);
   return s.datapath!.counters;
 }
-
-const readLog = (pair: NetnsPair, side: 'west' | 'east'): string => (fs.existsSync(pair.sides[side].log) ? fs.readFileSync(pair.sides[side].log, 'utf8') : '');
 
 test('ipsec-max-bytes: the soft limit rekeys the Child SA during a TCP transfer, SHA-256 intact', { skip, timeout: 60_000 }, async (t) => {
   // West (the original initiator): hard 4 MiB, soft 25% of it less up to 12%: a rekey every ~1 MiB sent.

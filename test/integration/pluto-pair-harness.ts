@@ -130,3 +130,38 @@ export async function waitStatus(pair: NetnsPair, side: HostSide, ok: (s: PairSt
   await waitFor(() => ok((last = pair.status(side))), timeoutMs);
   return last;
 }
+
+/** The side's status shows an established IKE SA and at least one Child SA. */
+export const tunnelEstablished = (s: PairStatus): boolean => s.engine.ikeSas.some((sa) => sa.state === 'ESTABLISHED_IKE_SA') && s.engine.childSas.length >= 1;
+
+/** pluto's log file as written so far ('' before it exists; the file is written asynchronously). */
+export function readLog(pair: NetnsPair, side: HostSide): string {
+  const file = pair.sides[side].log;
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+}
+
+export interface WestEastTunnel {
+  ike: string;
+  esp: string;
+  psk: string;
+  /** More lines for west's conn, after auto=add. */
+  westExtra?: string;
+}
+
+/**
+ * Both plutos with the west-east conn, started, then `ipsec auto --up west-east` from west; resolves with the
+ * pair and what auto --up printed once east has the Child SA too.
+ */
+export async function upWestEast(t: TestContextLike, o: WestEastTunnel): Promise<{ pair: NetnsPair; upOutput: string }> {
+  const pair = await netnsPair(t, {
+    west: westEastConn('west-east', o.ike, o.esp, `\tauto=add\n${o.westExtra ?? ''}`),
+    east: westEastConn('west-east', o.ike, o.esp, '\tauto=add\n'),
+  }, { west: o.psk, east: o.psk });
+  await pair.start('east');
+  await pair.start('west');
+  const r = pair.ipsec('west', 'auto', '--up', 'west-east');
+  if (r.status !== 0) throw new Error(`auto --up failed (${r.status}): ${r.stdout}${r.stderr}`);
+  const east = await waitStatus(pair, 'east', tunnelEstablished);
+  if (!tunnelEstablished(east)) throw new Error(`east has no Child SA: ${JSON.stringify(east.engine)}`);
+  return { pair, upOutput: r.stdout };
+}

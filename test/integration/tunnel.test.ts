@@ -9,9 +9,9 @@ import { test } from 'node:test';
 
 import { ensurePackages, PING_PACKAGES } from '../helpers/packages';
 import { canUseNetns } from './datapath-hosts';
-import { waitFor } from './daemon-harness';
+import { waitFor, type TestContextLike } from './daemon-harness';
 import { captureEsp, pythonMissing, sendUdp, tampered } from './esp-capture';
-import { netnsPair, waitStatus, westEastConn, type NetnsPair, type PairStatus } from './pluto-pair-harness';
+import { readLog, upWestEast, waitStatus, type NetnsPair, type PairStatus } from './pluto-pair-harness';
 import { inNs, transfer } from './tcp-transfer';
 
 const skip = canUseNetns() ?? ensurePackages(PING_PACKAGES) ?? pythonMissing();
@@ -29,7 +29,6 @@ interface TrafficJson {
   outBytes: number;
 }
 
-const up = (s: PairStatus): boolean => s.engine.ikeSas.some((sa) => sa.state === 'ESTABLISHED_IKE_SA') && s.engine.childSas.length >= 1;
 const empty = (s: PairStatus): boolean => s.engine.ikeSas.length === 0 && s.engine.childSas.length === 0;
 
 function datapath(pair: NetnsPair, side: 'west' | 'east'): NonNullable<DatapathJson['datapath']> {
@@ -49,24 +48,15 @@ function ping(pair: NetnsPair, count = 3): ReturnType<typeof inNs> {
 }
 
 /** Brings the two daemons up and the tunnel with auto --up; checks each chose the userspace data path. */
-async function tunnelUp(t: Parameters<typeof netnsPair>[0], westExtra = ''): Promise<NetnsPair> {
-  const pair = await netnsPair(t, {
-    west: westEastConn('west-east', IKE, ESP, `\tauto=add\n${westExtra}`),
-    east: westEastConn('west-east', IKE, ESP, '\tauto=add\n'),
-  }, { west: PSK, east: PSK });
-  await pair.start('east');
-  await pair.start('west');
+async function tunnelUp(t: TestContextLike, westExtra = ''): Promise<NetnsPair> {
+  const { pair, upOutput } = await upWestEast(t, { ike: IKE, esp: ESP, psk: PSK, westExtra });
+  assert.match(upOutput, /^004 "west-east" #2: initiator established Child SA using #1; IPsec tunnel \[10\.1\.0\.0\/24===10\.2\.0\.0\/24\] \{ESPinUDP=>0x/m);
   for (const side of ['west', 'east'] as const) {
-    const read = (): string => (fs.existsSync(pair.sides[side].log) ? fs.readFileSync(pair.sides[side].log, 'utf8') : '');
-    await waitFor(() => read().includes('Pluto initialized'), 5000); // the log file is written asynchronously
-    const log = read();
+    await waitFor(() => readLog(pair, side).includes('Pluto initialized'), 5000);
+    const log = readLog(pair, side);
     assert.match(log, /using kernel interface: userspace ESP \(kernel refused an ESP SA: /, `${side} chose the userspace data path`);
     assert.match(log, new RegExp(`userspace data path: TUN ipsec\\d+, ESP-in-UDP on ${pair.hosts[side].outer.replace(/\./g, '\\.')}:4500 \\(address from conn "west-east"\\)`));
   }
-  const r = pair.ipsec('west', 'auto', '--up', 'west-east');
-  assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /^004 "west-east" #2: initiator established Child SA using #1; IPsec tunnel \[10\.1\.0\.0\/24===10\.2\.0\.0\/24\] \{ESPinUDP=>0x/m);
-  assert.ok(up(await waitStatus(pair, 'east', up)), 'east has the Child SA');
   return pair;
 }
 
