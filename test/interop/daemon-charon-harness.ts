@@ -16,6 +16,7 @@ import { ensurePackages, STRONGSWAN_PACKAGES } from '../helpers/packages';
 import { IPSEC_BIN } from '../helpers/paths';
 import { startCharon, type Charon, type ChildSaInfo as SwanChild, type IkeSaInfo as SwanIke, type SwanctlConnection } from '../helpers/strongswan';
 import { killPlutosIn, waitFor } from '../integration/daemon-harness';
+import { westConn } from './engine-setup';
 import type { PubkeyAuth } from './pubkey-auth';
 
 export const PSK = 'daemon-vs-charon-psk-0123456789';
@@ -163,24 +164,10 @@ export class DaemonCharonWorld {
   /** Writes and loads our conn and charon's connection for this suite (replacing the previous ones). */
   async load(suite: Suite): Promise<void> {
     const { west, east } = this.pair;
-    const conn = [
-      `conn ${CONN}`,
-      `\tleft=${west.outer}`,
-      '\tleftid=@west',
-      `\tleftsubnet=${west.innerSubnet}`,
-      `\tright=${east.outer}`,
-      '\trightid=@east',
-      `\trightsubnet=${east.innerSubnet}`,
-      `\tauthby=${suite.pubkey?.authby ?? 'secret'}`,
-      ...(suite.pubkey?.ourKeyLines ?? []).map((l) => `\t${l}`),
-      `\tike=${suite.ike}`,
-      `\tesp=${suite.esp}`,
-      '\tretransmit-interval=250',
-      '\tretransmit-timeout=8s',
-      '\tauto=add',
-      ...(suite.ourExtra ?? []).map((l) => `\t${l}`),
-      '',
-    ].join('\n');
+    const conn = westConn({ outer: west.outer, subnet: west.innerSubnet }, { outer: east.outer, subnet: east.innerSubnet }, {
+      ike: suite.ike, esp: suite.esp, pubkey: suite.pubkey,
+      extra: ['retransmit-interval=250', 'retransmit-timeout=8s', ...(suite.ourExtra ?? [])],
+    });
     fs.writeFileSync(this.config, `config setup\n\tplutodebug=base\n\n${conn}`);
     const swan: SwanctlConnection = {
       name: CONN,

@@ -47,9 +47,11 @@ export function addressing(pair: HostPair, side: 'west' | 'east', ipv6: boolean)
   return { outer: h.outer6, subnet: h.innerSubnet6 };
 }
 
-export function engineConf(pair: HostPair, suite: Suite, ipv6 = false, pubkey?: PubkeyAuth): string {
-  const w = addressing(pair, 'west', ipv6);
-  const e = addressing(pair, 'east', ipv6);
+/**
+ * Our west conn "tun" for the interop tests (engine or daemon against charon in east): the two outer
+ * addresses, @west/@east, the inner subnets, the PSK or the public-key lines, the proposals, then `extra`.
+ */
+export function westConn(w: { outer: string; subnet: string }, e: { outer: string; subnet: string }, o: { ike: string; esp: string; pubkey?: PubkeyAuth; extra: readonly string[] }): string {
   return [
     'conn tun',
     `\tleft=${w.outer}`,
@@ -58,15 +60,20 @@ export function engineConf(pair: HostPair, suite: Suite, ipv6 = false, pubkey?: 
     `\tright=${e.outer}`,
     '\trightid=@east',
     `\trightsubnet=${e.subnet}`,
-    `\tauthby=${pubkey?.authby ?? 'secret'}`,
-    ...(pubkey?.ourKeyLines ?? []).map((l) => `\t${l}`),
-    '\tikev2=insist',
-    `\tike=${suite.ike}`,
-    `\tesp=${suite.esp}`,
+    `\tauthby=${o.pubkey?.authby ?? 'secret'}`,
+    ...(o.pubkey?.ourKeyLines ?? []).map((l) => `\t${l}`),
+    `\tike=${o.ike}`,
+    `\tesp=${o.esp}`,
     '\tauto=add',
-    ...(suite.engineExtra ?? []).map((l) => `\t${l}`),
+    ...o.extra.map((l) => `\t${l}`),
     '',
   ].join('\n');
+}
+
+export function engineConf(pair: HostPair, suite: Suite, ipv6 = false, pubkey?: PubkeyAuth): string {
+  return westConn(addressing(pair, 'west', ipv6), addressing(pair, 'east', ipv6), {
+    ike: suite.ike, esp: suite.esp, pubkey, extra: ['ikev2=insist', ...(suite.engineExtra ?? [])],
+  });
 }
 
 export async function withEngineAndCharon(
